@@ -1,0 +1,3 @@
+from muscle_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""`muscle-tui list`: experiments and blocks as a plain-text table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from muscle_tui.commands import open_database
+from muscle_tui.db.catalog import BlockSummary
+
+COLUMNS = ("experiment", "block", "name", "sessions", "participants", "results")
+
+
+def register(sub, add_database_options) -> None:
+    parser = sub.add_parser("list", help="list every block with its counts, one line per block")
+    add_database_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def format_table(blocks: list[BlockSummary]) -> str:
+    """Blocks as aligned text columns (numbers right-aligned), one line per block."""
+    rows = [COLUMNS] + [
+        (b.experiment_slug, b.slug, b.name, str(b.sessions), str(b.participants), str(b.results))
+        for b in blocks
+    ]
+    rows = [tuple(" ".join(cell.split()) for cell in row) for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.rjust(widths[i]) if i >= 3 else cell.ljust(widths[i]) for i, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    db = open_database(args)
+    try:
+        blocks = db.blocks()
+    finally:
+        db.close()
+    print(format_table(blocks))
+    if not blocks:
+        print("(no blocks)", file=sys.stderr)
+    return 0

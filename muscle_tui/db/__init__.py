@@ -1,0 +1,1 @@
+"""The data layer: read-only connections, the MUSCLE schema, and catalog queries."""

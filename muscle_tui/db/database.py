@@ -1,0 +1,56 @@
+"""A MUSCLE database opened read-only: its engine, its schema release, and catalog queries."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import URL, Engine
+
+from muscle_tui.db import catalog
+from muscle_tui.db.catalog import BlockSummary, ExperimentSummary
+from muscle_tui.db.connect import open_engine, snapshot, translate_errors
+from muscle_tui.db.schema import MuscleSchema, detect_schema
+
+
+class MuscleDatabase:
+    """A read-only MUSCLE database. Open it with `MuscleDatabase.open(url, label)`."""
+
+    def __init__(self, engine: Engine, schema: MuscleSchema, url: URL, label: str) -> None:
+        self.engine = engine
+        self.schema = schema
+        self.url = url
+        self.label = label
+
+    @classmethod
+    def open(cls, url: URL, label: str) -> MuscleDatabase:
+        """Connect, and check that this is a MUSCLE database of a known release."""
+        engine = open_engine(url)
+        try:
+            with translate_errors(url, "connecting to the database"):
+                with engine.connect() as conn:
+                    schema = detect_schema(conn)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, schema, url, label)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def experiments(self) -> list[ExperimentSummary]:
+        """Every experiment with its counts (and a row for blocks without one)."""
+        with snapshot(self.engine) as conn, translate_errors(self.url):
+            return catalog.list_experiments(conn, self.schema)
+
+    def blocks(self, experiment_id: int | None | object = catalog._ALL) -> list[BlockSummary]:
+        """Blocks with their counts; see `catalog.list_blocks`."""
+        with snapshot(self.engine) as conn, translate_errors(self.url):
+            return catalog.list_blocks(conn, self.schema, experiment_id)
+
+    def block(self, slug: str) -> BlockSummary:
+        """The block with this slug (NotFoundError otherwise)."""
+        with snapshot(self.engine) as conn, translate_errors(self.url):
+            return catalog.find_block(conn, self.schema, slug)
+
+    def experiment(self, slug: str) -> ExperimentSummary:
+        """The experiment with this slug (NotFoundError otherwise)."""
+        with snapshot(self.engine) as conn, translate_errors(self.url):
+            return catalog.find_experiment(conn, self.schema, slug)

@@ -1,0 +1,1 @@
+"""The export engine: selection -> rows -> files. It knows nothing of Textual."""
