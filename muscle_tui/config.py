@@ -47,7 +47,7 @@ def parse_url(text: str, source: str) -> URL:
     """Parse an SQLAlchemy URL, with an error that does not echo it (it may hold a password)."""
     try:
         url = make_url(text.strip())
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseError(
             f"{source} is not a database URL; expected e.g. "
             "postgresql://user@host:5432/muscle or sqlite:///path/to/db.sqlite3"

@@ -69,14 +69,15 @@ class PostgresServer:
         return self.admin.set(database=name)
 
     def psql(self, url: URL, *args: str, stdin: str | None = None) -> None:
-        subprocess.run(
+        done = subprocess.run(
             ["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", url.database, *args],
             env=_libpq_env(url),
-            check=True,
             capture_output=True,
             input=stdin,
             text=True,
         )
+        if done.returncode:
+            raise RuntimeError(f"psql {' '.join(args)} failed: {done.stderr.strip()}")
 
     def load(self, *dumps: str) -> URL:
         """A database holding the named dumps (DUMPS keys), created once per run."""
@@ -148,6 +149,11 @@ def sqlite2025_path(tmp_path_factory) -> Path:
     """An empty SQLite database with MUSCLE's January 2025 schema."""
     path = tmp_path_factory.mktemp("sqlite2025") / "muscle.sqlite3"
     conn = sqlite3.connect(path)
-    conn.executescript((SCHEMA / "sqlite-2025-01.sql").read_text())
+    script = "\n".join(
+        line
+        for line in (SCHEMA / "sqlite-2025-01.sql").read_text().splitlines()
+        if not line.startswith("CREATE TABLE sqlite_sequence")
+    )
+    conn.executescript(script)
     conn.close()
     return path

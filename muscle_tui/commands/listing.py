@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rich.cells import cell_len
+
 from muscle_tui.commands import open_database
 from muscle_tui.db.catalog import BlockSummary
 
@@ -24,14 +26,19 @@ def format_table(blocks: list[BlockSummary]) -> str:
         for b in blocks
     ]
     rows = [tuple(" ".join(cell.split()) for cell in row) for row in rows]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = []
     for row in rows:
         cells = [
-            cell.rjust(widths[i]) if i >= 3 else cell.ljust(widths[i]) for i, cell in enumerate(row)
+            _pad(cell, widths[i], right=i >= 3) for i, cell in enumerate(row)
         ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def _pad(cell: str, width: int, right: bool) -> str:
+    fill = " " * (width - cell_len(cell))
+    return fill + cell if right else cell + fill
 
 
 def run(args: argparse.Namespace) -> int:
