@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,14 @@ from muscle_tui.errors import DatabaseError
 CONNECT_TIMEOUT_SECONDS = 10
 
 
+def connect_timeout() -> int:
+    """Seconds to wait for the server (MUSCLE_TUI_CONNECT_TIMEOUT, default 10)."""
+    try:
+        return max(1, int(os.environ.get("MUSCLE_TUI_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS)))
+    except ValueError:
+        return CONNECT_TIMEOUT_SECONDS
+
+
 def open_engine(url: URL) -> Engine:
     """An engine whose every connection refuses writes (PostgreSQL read-only sessions, SQLite mode=ro)."""
     if url.get_backend_name() == "sqlite":
@@ -24,7 +33,7 @@ def open_engine(url: URL) -> Engine:
         url,
         pool_pre_ping=False,
         connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "connect_timeout": connect_timeout(),
             "application_name": "muscle-tui",
             "options": "-c default_transaction_read_only=on",
         },
