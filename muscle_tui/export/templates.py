@@ -1,0 +1,377 @@
+"""CSV export templates: TOML files, each a named and labelled `CsvSelection`.
+
+Built-in templates (MUSCLE's ten) ship in the package (`muscle_tui/templates` in a wheel; the
+repository's `templates/` in a source checkout). User templates live in
+`<user config dir>/muscle-tui/templates`, and any further file or directory can be given. A later
+source overrides an earlier one with the same name (built-in < user < given paths), and listings
+say so. A file that cannot be read is reported with its path, line and key; the rest still load.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+import tomli_w
+
+from muscle_tui.errors import MuscleTuiError, NotFoundError, OutputError
+from muscle_tui.export.csv_selection import (
+    OPTIONS,
+    RESULT_FIELDS,
+    SESSION_FIELDS,
+    CsvSelection,
+)
+from muscle_tui.export.output import atomic_file
+
+TEMPLATE_SUFFIX = ".toml"
+DEFAULT_TEMPLATE = "wide"
+BUILTIN_ORDER = (
+    "wide",
+    "wide_json",
+    "wide_results",
+    "wide_results_json",
+    "wide_profile",
+    "long",
+    "long_json",
+    "long_results",
+    "long_results_json",
+    "long_profile",
+)
+REQUIRED_KEYS = ("name", "label", "session_fields", "result_fields", "options")
+OPTIONAL_KEYS = ("sort_columns",)
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_LIST_KEYS = {
+    "session_fields": (SESSION_FIELDS, "session field"),
+    "result_fields": (RESULT_FIELDS, "result field"),
+    "options": (OPTIONS, "option"),
+}
+
+
+class TemplateError(MuscleTuiError):
+    """A template file that cannot be used, or a template that cannot be saved or found."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None, key: str | None = None):
+        self.message = message
+        self.path = path
+        self.line = line
+        self.key = key
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        return where + self.message
+
+
+@dataclass(frozen=True)
+class CsvTemplate:
+    """A named, labelled selection and where it came from (`source` None: built in memory)."""
+
+    name: str
+    label: str
+    selection: CsvSelection
+    source: Path | None = None
+    builtin: bool = False
+    overrides_builtin: bool = False
+
+    @property
+    def origin(self) -> str:
+        """`built-in`, or the file's path, with `(overrides built-in)` where it does."""
+        if self.builtin:
+            return "built-in"
+        where = str(self.source) if self.source is not None else "(unsaved)"
+        return f"{where} (overrides built-in)" if self.overrides_builtin else where
+
+
+def builtin_templates_dir() -> Path:
+    """Where the built-in templates are: inside the installed package, else the source checkout."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "templates"
+    if installed.is_dir():
+        return installed
+    return package.parent / "templates"
+
+
+def user_templates_dir() -> Path:
+    """`<user config dir>/muscle-tui/templates` (it may not exist yet)."""
+    return platformdirs.user_config_path("muscle-tui") / "templates"
+
+
+def valid_template_name(name: str) -> bool:
+    """Letters, digits, `_` and `-`, starting with a letter or digit, at most 64 characters."""
+    return isinstance(name, str) and NAME_PATTERN.fullmatch(name) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading.
+
+
+def _line_of(source: str, pattern: str) -> int | None:
+    regex = re.compile(pattern, re.MULTILINE)
+    match = regex.search(source)
+    return source.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _key_line(source: str, key: str) -> int | None:
+    quoted = re.escape(key)
+    return _line_of(source, rf"^\s*(?:{quoted}|\"{quoted}\"|'{quoted}')\s*=")
+
+
+def _value_line(source: str, key: str, value: str) -> int | None:
+    start = _key_line(source, key) or 1
+    lines = source.splitlines()
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1]
+        if f'"{value}"' in line or f"'{value}'" in line:
+            return number
+    return start if start > 1 else None
+
+
+def _syntax_error(path: Path, source: str, exc: tomllib.TOMLDecodeError) -> TemplateError:
+    text = str(exc)
+    match = re.search(r"\(at line (\d+), column \d+\)", text)
+    line = int(match.group(1)) if match else None
+    if line is None and "(at end of document)" in text:
+        line = len(source.splitlines()) or 1
+    message = re.sub(r"\s*\(at line \d+, column \d+\)", "", text)
+    message = message.replace("(at end of document)", "at end of document") or "malformed TOML"
+    key = None
+    if line is not None:
+        lines = source.splitlines()
+        if 0 < line <= len(lines):
+            found = re.match(r"\s*([A-Za-z0-9_-]+)\s*=", lines[line - 1])
+            key = found.group(1) if found else None
+    detail = f" (key {key!r})" if key else ""
+    return TemplateError(f"not valid TOML: {message}{detail}", path, line, key)
+
+
+def parse_template(source: str, path: Path | None = None, *, builtin: bool = False) -> CsvTemplate:
+    """A template from TOML text, or a TemplateError naming the file, line and key at fault."""
+    shown = path if path is not None else Path("<template>")
+    try:
+        document = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(shown, source, exc) from None
+
+    for key in document:
+        if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
+            known = ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS)
+            raise TemplateError(f"unknown key {key!r} (known: {known})", shown, _key_line(source, key), key)
+    for key in REQUIRED_KEYS:
+        if key not in document:
+            raise TemplateError(f"missing key {key!r}", shown, None, key)
+
+    name = document["name"]
+    if not valid_template_name(name):
+        raise TemplateError(
+            f"name {name!r} is not a template name (letters, digits, _ and -, at most 64)",
+            shown,
+            _key_line(source, "name"),
+            "name",
+        )
+    label = document["label"]
+    if not isinstance(label, str) or not label.strip():
+        raise TemplateError("label must be a non-empty string", shown, _key_line(source, "label"), "label")
+
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, (table, kind) in _LIST_KEYS.items():
+        value = document[key]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise TemplateError(f"{key} must be a list of strings", shown, _key_line(source, key), key)
+        for item in value:
+            if item not in table:
+                raise TemplateError(
+                    f"unknown {kind} {item!r} in {key} (known: {', '.join(table)})",
+                    shown,
+                    _value_line(source, key, item),
+                    key,
+                )
+        lists[key] = tuple(value)
+    sort_columns = document.get("sort_columns", False)
+    if not isinstance(sort_columns, bool):
+        raise TemplateError(
+            "sort_columns must be true or false", shown, _key_line(source, "sort_columns"), "sort_columns"
+        )
+    selection = CsvSelection(
+        session_fields=lists["session_fields"],
+        result_fields=lists["result_fields"],
+        options=frozenset(lists["options"]),
+        sort_columns=sort_columns,
+    )
+    return CsvTemplate(name=name, label=label, selection=selection, source=path, builtin=builtin)
+
+
+def read_template(path: Path, *, builtin: bool = False) -> CsvTemplate:
+    """The template in one TOML file (TemplateError when it cannot be read or used)."""
+    path = Path(path).expanduser()
+    try:
+        source = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise TemplateError("not UTF-8 text", path) from None
+    except OSError as exc:
+        raise TemplateError(f"cannot read: {exc.strerror or exc}", path) from None
+    return parse_template(source, path, builtin=builtin)
+
+
+def _template_files(location: Path) -> list[Path]:
+    if location.is_dir():
+        return sorted(p for p in location.iterdir() if p.suffix == TEMPLATE_SUFFIX and p.is_file())
+    return [location]
+
+
+def _builtin_rank(name: str) -> tuple[int, str]:
+    return (BUILTIN_ORDER.index(name), "") if name in BUILTIN_ORDER else (len(BUILTIN_ORDER), name)
+
+
+def load_templates(
+    extra_paths: Iterable[Path | str] = (),
+    *,
+    user_dir: Path | None = None,
+    builtin_dir: Path | None = None,
+) -> tuple[list[CsvTemplate], list[TemplateError]]:
+    """Every template: built-in, then the user's, then those at `extra_paths` (files or directories).
+
+    A later source replaces an earlier template of the same name (marked `overrides_builtin` when
+    it replaces a built-in). Two files of one source with the same name: the second is an error.
+    Errors are collected per file and returned beside the templates that did load.
+    """
+    builtin_dir = builtin_dir if builtin_dir is not None else builtin_templates_dir()
+    user_dir = user_dir if user_dir is not None else user_templates_dir()
+    levels: list[tuple[list[Path], bool]] = [
+        (_template_files(builtin_dir) if builtin_dir.is_dir() else [], True),
+        (_template_files(user_dir) if user_dir.is_dir() else [], False),
+    ]
+    extra_files: list[Path] = []
+    errors: list[TemplateError] = []
+    for extra in extra_paths:
+        location = Path(extra).expanduser()
+        if not location.exists():
+            errors.append(TemplateError("no such file or directory", location))
+            continue
+        extra_files.extend(_template_files(location))
+    levels.append((extra_files, False))
+
+    by_name: dict[str, CsvTemplate] = {}
+    builtin_names: set[str] = set()
+    for files, builtin in levels:
+        seen_here: dict[str, Path] = {}
+        for path in files:
+            try:
+                template = read_template(path, builtin=builtin)
+            except TemplateError as exc:
+                errors.append(exc)
+                continue
+            if template.name in seen_here:
+                errors.append(
+                    TemplateError(
+                        f"duplicate template name {template.name!r} (also in {seen_here[template.name]})",
+                        path,
+                        _key_line(path.read_text(encoding="utf-8"), "name"),
+                        "name",
+                    )
+                )
+                continue
+            seen_here[template.name] = path
+            if builtin:
+                builtin_names.add(template.name)
+            elif template.name in builtin_names:
+                template = CsvTemplate(
+                    name=template.name,
+                    label=template.label,
+                    selection=template.selection,
+                    source=template.source,
+                    builtin=False,
+                    overrides_builtin=True,
+                )
+            by_name[template.name] = template
+
+    templates = sorted(
+        by_name.values(),
+        key=lambda t: (0, *_builtin_rank(t.name)) if t.name in builtin_names else (1, 0, t.name),
+    )
+    return templates, errors
+
+
+def looks_like_path(name_or_path: str) -> bool:
+    """Whether a `--template` value names a file rather than a template."""
+    return name_or_path.endswith(TEMPLATE_SUFFIX) or "/" in name_or_path or os.sep in name_or_path
+
+
+def find_template(name_or_path: str, extra_paths: Iterable[Path | str] = ()) -> CsvTemplate:
+    """The template with this name (user templates override built-ins), or the one in this file."""
+    if looks_like_path(name_or_path):
+        return read_template(Path(name_or_path))
+    templates, errors = load_templates(extra_paths)
+    for template in templates:
+        if template.name == name_or_path:
+            return template
+    hint = f"; {len(errors)} template file(s) failed to load" if errors else ""
+    raise NotFoundError(f"no template named {name_or_path!r} (muscle-tui templates lists them{hint})")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing.
+
+
+def template_toml(name: str, label: str, selection: CsvSelection) -> str:
+    """The TOML text of a template (fields and options in CSV-SPEC order)."""
+    document: dict[str, object] = {
+        "name": name,
+        "label": label,
+        "session_fields": list(selection.session_fields),
+        "result_fields": list(selection.result_fields),
+        "options": list(selection.ordered_options),
+    }
+    if selection.sort_columns:
+        document["sort_columns"] = True
+    return tomli_w.dumps(document, indent=4)
+
+
+def save_template(
+    name: str,
+    label: str,
+    selection: CsvSelection,
+    *,
+    replace: bool = False,
+    directory: Path | None = None,
+) -> Path:
+    """Write a user template `<name>.toml` (directory 0700, file 0600) and return its path.
+
+    Never writes into the built-in templates; replacing an existing user template, or hiding a
+    built-in one under its name, needs `replace=True`.
+    """
+    if not valid_template_name(name):
+        raise TemplateError(
+            f"{name!r} is not a template name: use letters, digits, _ and - (at most 64 characters)"
+        )
+    if not isinstance(label, str) or not label.strip():
+        raise TemplateError("a template needs a label")
+    directory = Path(directory).expanduser() if directory is not None else user_templates_dir()
+    builtin_dir = builtin_templates_dir()
+    if directory.resolve() == builtin_dir.resolve():
+        raise TemplateError(f"{directory} holds the built-in templates; they are never written to")
+    path = directory / f"{name}{TEMPLATE_SUFFIX}"
+    if not replace:
+        if path.exists():
+            raise TemplateError(f"a template named {name!r} already exists at {path}; replace it explicitly")
+        if (builtin_dir / f"{name}{TEMPLATE_SUFFIX}").exists() or name in BUILTIN_ORDER:
+            raise TemplateError(
+                f"{name!r} is a built-in template; saving under that name overrides it, "
+                "so replace it explicitly or choose another name"
+            )
+    try:
+        if not directory.is_dir():
+            directory.mkdir(mode=0o700, parents=True)
+            os.chmod(directory, 0o700)
+    except OSError as exc:
+        raise OutputError(f"cannot create {directory}: {exc.strerror or exc}") from None
+    content = template_toml(name, label, selection).encode("utf-8")
+    with atomic_file(path, force=replace) as handle:
+        handle.write(content)
+    return path
