@@ -1,0 +1,108 @@
+"""The Textual application: opens the database in a worker and wires the screens together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from muscle_tui.config import DatabaseTarget
+from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.errors import MuscleTuiError
+from muscle_tui.messages import DatabaseFailed, DatabaseOpened
+from muscle_tui.screens.blocks import BlocksScreen
+from muscle_tui.screens.connecting import ConnectingScreen
+from muscle_tui.screens.error import ErrorScreen
+from muscle_tui.screens.experiments import ExperimentsScreen
+
+DEMO_LABEL = "demo"
+
+
+def header_label(label: str, is_demo: bool) -> str:
+    """The database as the header shows it; the demo is marked as such."""
+    if is_demo or label == DEMO_LABEL:
+        return "demo database (built-in sample data)"
+    return label
+
+
+class MuscleApp(App[None]):
+    """muscle-tui's terminal UI.
+
+    Give it a `target` to open (in a worker), an already opened `database`, or the one-line
+    `error` that kept the database from being resolved (the app then shows only that).
+    """
+
+    TITLE = "muscle-tui"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    BINDINGS = [Binding("q", "quit", "Quit")]
+
+    def __init__(
+        self,
+        target: DatabaseTarget | None = None,
+        database: MuscleDatabase | None = None,
+        error: str | None = None,
+    ) -> None:
+        super().__init__()
+        if target is None and database is None and error is None:
+            raise ValueError("MuscleApp needs a target, a database or an error")
+        self.target = target
+        self.database = database
+        self.error = error
+        self._owns_database = database is None
+        if database is not None:
+            self.sub_title = header_label(database.label, False)
+        elif target is not None:
+            self.sub_title = header_label(target.label, target.is_demo)
+        else:
+            self.sub_title = "no database"
+
+    def get_default_screen(self) -> Screen:
+        """The bottom screen says which database is opening; the others are pushed over it."""
+        return ConnectingScreen(self.sub_title)
+
+    def on_mount(self) -> None:
+        if self.error is not None:
+            self.push_screen(ErrorScreen(self.error))
+        elif self.database is not None:
+            self.push_screen(ExperimentsScreen(self.database))
+        else:
+            self._open_database()
+
+    def on_unmount(self) -> None:
+        if self._owns_database and self.database is not None:
+            self.database.close()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _open_database(self) -> None:
+        assert self.target is not None
+        try:
+            database = MuscleDatabase.open(self.target.url, self.target.label)
+        except MuscleTuiError as exc:
+            self.post_message(DatabaseFailed(str(exc)))
+        except Exception as exc:  # noqa: BLE001 - the user sees one line, never a traceback
+            self.post_message(DatabaseFailed(f"cannot open the database ({type(exc).__name__})"))
+        else:
+            self.post_message(DatabaseOpened(database))
+
+    @on(DatabaseOpened)
+    def _database_opened(self, message: DatabaseOpened) -> None:
+        self.database = message.database
+        self.push_screen(ExperimentsScreen(message.database))
+
+    @on(DatabaseFailed)
+    def _database_failed(self, message: DatabaseFailed) -> None:
+        self.error = message.text
+        self.push_screen(ErrorScreen(message.text))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, BlocksScreen):
+            yield SystemCommand(
+                "Export block as JSON",
+                "Write the highlighted block as MUSCLE's 7-file JSON bundle (zip)",
+                screen.action_export_json,
+            )

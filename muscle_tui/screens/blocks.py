@@ -1,0 +1,174 @@
+"""The blocks of one experiment, with their counts; `j` exports the selected block as JSON."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from muscle_tui.db.catalog import BlockSummary, ExperimentSummary
+from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.errors import MuscleTuiError
+from muscle_tui.export.json_bundle import default_json_output, write_json_bundle
+from muscle_tui.export.progress import CancelToken, ExportResult, ProgressCallback
+from muscle_tui.messages import CatalogFailed, CatalogLoaded
+from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
+from muscle_tui.screens.export_path import ExportPathDialog
+from muscle_tui.screens.export_progress import ExportProgressScreen, ExportRun
+from muscle_tui.screens.formatting import format_size, format_timestamp, number, right
+
+NAME_WIDTH = 20
+
+
+class BlocksScreen(Screen[None]):
+    """A table of an experiment's blocks; the export bindings act on the highlighted block.
+
+    Each export format is a binding whose action asks for its options and then runs the engine
+    through `run_export` (the CSV export, `c`, is to be added the same way).
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("j", "export_json", "Export JSON"),
+        Binding("r", "reload", "Reload"),
+    ]
+
+    def __init__(self, database: MuscleDatabase, experiment: ExperimentSummary) -> None:
+        super().__init__()
+        self.database = database
+        self.experiment = experiment
+        self.blocks: dict[str, BlockSummary] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        heading = self.experiment.name
+        if self.experiment.id is not None:
+            heading = f"{self.experiment.name}  ({self.experiment.slug})"
+        yield Static(heading, id="heading", classes="heading", markup=False)
+        yield DataTable(id="blocks", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="details", classes="details", markup=False)
+        yield Static("", id="status", classes="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(right("Phase"), key="phase")
+        table.add_column(right("#"), key="index")
+        table.add_column("Name", key="name", width=NAME_WIDTH)
+        table.add_column("Slug", key="slug")
+        table.add_column(right("Sessions"), key="sessions")
+        table.add_column(right("Partic."), key="participants")
+        table.add_column(right("Results"), key="results")
+        table.add_column("First session", key="first")
+        table.add_column("Last session", key="last")
+        table.add_column("Rules", key="rules")
+        self.action_reload()
+
+    @property
+    def selected_block(self) -> BlockSummary | None:
+        """The block under the table's cursor (None while the table is empty)."""
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return self.blocks.get(str(row_key.value))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        """Run the blocks query again (in a worker; the table shows a loading indicator)."""
+        self.query_one(DataTable).loading = True
+        self._load_blocks()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _load_blocks(self) -> None:
+        try:
+            rows = self.database.blocks(self.experiment.id)
+        except MuscleTuiError as exc:
+            self.post_message(CatalogFailed(str(exc)))
+        else:
+            self.post_message(CatalogLoaded(rows))
+
+    @on(CatalogLoaded)
+    def _show_blocks(self, message: CatalogLoaded) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.blocks = {}
+        for block in message.rows:
+            self.blocks[block.slug] = block
+            table.add_row(
+                number(block.phase_index),
+                number(block.index),
+                Text(block.name, overflow="ellipsis", no_wrap=True),
+                block.slug,
+                right(f"{block.finished_sessions:,} / {block.sessions:,}"),
+                number(block.participants),
+                number(block.results),
+                format_timestamp(block.first_session),
+                format_timestamp(block.last_session),
+                block.rules,
+                key=block.slug,
+            )
+        table.loading = False
+        self.query_one("#status", Static).update(
+            "This experiment has no blocks."
+            if not message.rows
+            else f"{len(message.rows)} block(s). Sessions: finished / total; times in UTC."
+        )
+        table.focus()
+
+    @on(DataTable.RowHighlighted)
+    def _show_details(self, event: DataTable.RowHighlighted) -> None:
+        block = self.blocks.get(str(event.row_key.value))
+        if block is not None:
+            self.query_one("#details", Static).update(
+                f"{block.slug}: {block.name or '(no name)'} · rules {block.rules}"
+            )
+
+    @on(CatalogFailed)
+    def _show_failure(self, message: CatalogFailed) -> None:
+        self.query_one(DataTable).loading = False
+        self.query_one("#status", Static).update(message.text)
+        self.notify(message.text, severity="error", title="Cannot list the blocks")
+
+    def action_export_json(self) -> None:
+        """Export the highlighted block as MUSCLE's JSON bundle (asks for the path first)."""
+        block = self.selected_block
+        if block is None:
+            self.notify("No block selected.", severity="warning")
+            return
+        self._export_json(block)
+
+    @work(exclusive=True, group="export")
+    async def _export_json(self, block: BlockSummary) -> None:
+        output = await self.app.push_screen_wait(
+            ExportPathDialog(f"Export block {block.slug} as a JSON bundle", default_json_output(block.slug))
+        )
+        if output is None:
+            return
+        force = False
+        if output.exists():
+            if not await self.app.push_screen_wait(ConfirmReplaceDialog(output)):
+                return
+            force = True
+
+        def run(progress: ProgressCallback, cancel: CancelToken) -> ExportResult:
+            return write_json_bundle(
+                self.database, block.slug, output, force=force, progress=progress, cancel=cancel
+            )
+
+        await self.run_export(f"Exporting {block.slug} to {output.name}", run)
+
+    async def run_export(self, title: str, run: ExportRun, unit: str = "objects") -> None:
+        """Show the progress of `run` and, when it wrote its output, notify its path and size."""
+        result = await self.app.push_screen_wait(ExportProgressScreen(title, run, unit))
+        if result is not None:
+            self.notify(
+                f"{result.path} ({format_size(result.bytes)}, {result.count:,} {unit}, {result.seconds:.1f} s)",
+                title="Export written",
+                timeout=10,
+            )
