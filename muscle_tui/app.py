@@ -106,3 +106,8 @@ class MuscleApp(App[None]):
                 "Write the highlighted block as MUSCLE's 7-file JSON bundle (zip)",
                 screen.action_export_json,
             )
+            yield SystemCommand(
+                "Export block as CSV",
+                "Open the CSV export form (fields, options, templates, preview) for the highlighted block",
+                screen.action_export_csv,
+            )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,9 +15,10 @@ from muscle_tui.export.json_bundle import default_json_output, write_json_bundle
 from muscle_tui.export.progress import CancelToken, ExportResult, ProgressCallback
 from muscle_tui.messages import CatalogFailed, CatalogLoaded
 from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
+from muscle_tui.screens.export_csv import ExportCsvScreen
 from muscle_tui.screens.export_path import ExportPathDialog
 from muscle_tui.screens.export_progress import ExportProgressScreen, ExportRun
-from muscle_tui.screens.formatting import format_size, format_timestamp, number, right
+from muscle_tui.screens.formatting import format_date, format_size, format_timestamp, number, plain, printable, right
 
 NAME_WIDTH = 20
 
@@ -26,13 +26,14 @@ NAME_WIDTH = 20
 class BlocksScreen(Screen[None]):
     """A table of an experiment's blocks; the export bindings act on the highlighted block.
 
-    Each export format is a binding whose action asks for its options and then runs the engine
-    through `run_export` (the CSV export, `c`, is to be added the same way).
+    Each export format is a binding whose action asks for its options and then runs the engine:
+    `j` through `run_export`; `c` opens the CSV export form (ExportCsvScreen), which does the same.
     """
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("j", "export_json", "Export JSON"),
+        Binding("c", "export_csv", "Export CSV"),
         Binding("r", "reload", "Reload"),
     ]
 
@@ -47,7 +48,7 @@ class BlocksScreen(Screen[None]):
         heading = self.experiment.name
         if self.experiment.id is not None:
             heading = f"{self.experiment.name}  ({self.experiment.slug})"
-        yield Static(heading, id="heading", classes="heading", markup=False)
+        yield Static(printable(heading), id="heading", classes="heading", markup=False)
         yield DataTable(id="blocks", cursor_type="row", zebra_stripes=True)
         yield Static("", id="details", classes="details", markup=False)
         yield Static("", id="status", classes="status", markup=False)
@@ -62,8 +63,8 @@ class BlocksScreen(Screen[None]):
         table.add_column(right("Sessions"), key="sessions")
         table.add_column(right("Partic."), key="participants")
         table.add_column(right("Results"), key="results")
-        table.add_column("First session", key="first")
-        table.add_column("Last session", key="last")
+        table.add_column("First", key="first")
+        table.add_column("Last", key="last")
         table.add_column("Rules", key="rules")
         self.action_reload()
 
@@ -103,21 +104,21 @@ class BlocksScreen(Screen[None]):
             table.add_row(
                 number(block.phase_index),
                 number(block.index),
-                Text(block.name, overflow="ellipsis", no_wrap=True),
-                block.slug,
+                plain(block.name),
+                plain(block.slug),
                 right(f"{block.finished_sessions:,} / {block.sessions:,}"),
                 number(block.participants),
                 number(block.results),
-                format_timestamp(block.first_session),
-                format_timestamp(block.last_session),
-                block.rules,
+                format_date(block.first_session),
+                format_date(block.last_session),
+                plain(block.rules),
                 key=block.slug,
             )
         table.loading = False
         self.query_one("#status", Static).update(
             "This experiment has no blocks."
             if not message.rows
-            else f"{len(message.rows)} block(s). Sessions: finished / total; times in UTC."
+            else f"{len(message.rows)} block(s). Sessions: finished / total; first and last session dates in UTC."
         )
         table.focus()
 
@@ -126,14 +127,14 @@ class BlocksScreen(Screen[None]):
         block = self.blocks.get(str(event.row_key.value))
         if block is not None:
             self.query_one("#details", Static).update(
-                f"{block.slug}: {block.name or '(no name)'} · rules {block.rules}"
+                printable(f"{block.slug}: {block.name or '(no name)'} · rules {block.rules}")
             )
 
     @on(CatalogFailed)
     def _show_failure(self, message: CatalogFailed) -> None:
         self.query_one(DataTable).loading = False
         self.query_one("#status", Static).update(message.text)
-        self.notify(message.text, severity="error", title="Cannot list the blocks")
+        self.notify(message.text, severity="error", title="Cannot list the blocks", markup=False)
 
     def action_export_json(self) -> None:
         """Export the highlighted block as MUSCLE's JSON bundle (asks for the path first)."""
@@ -142,6 +143,14 @@ class BlocksScreen(Screen[None]):
             self.notify("No block selected.", severity="warning")
             return
         self._export_json(block)
+
+    def action_export_csv(self) -> None:
+        """Open the CSV export form for the highlighted block."""
+        block = self.selected_block
+        if block is None:
+            self.notify("No block selected.", severity="warning")
+            return
+        self.app.push_screen(ExportCsvScreen(self.database, block))
 
     @work(exclusive=True, group="export")
     async def _export_json(self, block: BlockSummary) -> None:
@@ -171,4 +180,5 @@ class BlocksScreen(Screen[None]):
                 f"{result.path} ({format_size(result.bytes)}, {result.count:,} {unit}, {result.seconds:.1f} s)",
                 title="Export written",
                 timeout=10,
+                markup=False,
             )

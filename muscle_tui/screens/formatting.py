@@ -1,10 +1,14 @@
-"""How the screens show timestamps, sizes, durations and counts."""
+"""How the screens show timestamps, sizes, durations, counts and text from the database."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from rich.text import Text
+
+_WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\v\f]+")
+_OTHER_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def format_timestamp(value: datetime | str | None) -> str:
@@ -51,3 +55,22 @@ def number(value: int | None) -> Text:
 def right(text: str) -> Text:
     """A right-aligned table cell or column label."""
     return Text(text, justify="right")
+
+
+def printable(text: str | None) -> str:
+    """`text` safe to show on a terminal: line breaks and tabs as spaces, other control
+    characters (ESC, BEL, ...) as visible escapes such as `\\x1b`."""
+    if not text:
+        return ""
+    text = _WHITESPACE_CONTROLS.sub(" ", text)
+    return _OTHER_CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def plain(text: str | None) -> Text:
+    """A table cell showing database text literally: never read as markup, controls made visible."""
+    return Text(printable(text), no_wrap=True, overflow="ellipsis")
+
+
+def format_date(value: datetime | str | None) -> str:
+    """`YYYY-MM-DD` in UTC; '' for None."""
+    return format_timestamp(value)[:10]
