@@ -16,7 +16,7 @@ from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.error import ErrorScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
-from muscle_tui.screens.formatting import format_timestamp
+from muscle_tui.screens.formatting import format_date
 from tests.conftest import DUMPS
 from tests.fake_pg import RejectingServer
 from tests.tui_fixtures import (  # noqa: F401 - fixtures
@@ -68,8 +68,8 @@ async def test_browse_experiments_then_blocks_and_back(demo_target, demo_databas
             f"{block.finished_sessions:,} / {block.sessions:,}",
             f"{block.participants:,}",
             f"{block.results:,}",
-            format_timestamp(block.first_session),
-            format_timestamp(block.last_session),
+            format_date(block.first_session),
+            format_date(block.last_session),
             block.rules,
         ]
         assert block.slug in str(app.screen.query_one("#details", Static).render())

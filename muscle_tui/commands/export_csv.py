@@ -52,6 +52,12 @@ def register(sub, add_database_options) -> None:
     parser.add_argument(
         "--sort-columns", action="store_true", help="order the columns by name, as MUSCLE did"
     )
+    parser.add_argument(
+        "--excel-safe",
+        action="store_true",
+        help="prefix ' to cells (and column names) starting with = + - @ tab or CR, except plain "
+        "numbers, so spreadsheets do not run them as formulas; off by default because it changes values",
+    )
     parser.add_argument("--output", "-o", metavar="PATH", type=Path, help="the CSV file (or a directory) to write")
     parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
     add_database_options(parser)
@@ -69,12 +75,21 @@ def selection_from_args(template: CsvTemplate, args: argparse.Namespace) -> CsvS
         changes["options"] = frozenset(parse_key_list(args.options, OPTIONS, "option"))
     if args.sort_columns:
         changes["sort_columns"] = True
+    if args.excel_safe:
+        changes["excel_safe"] = True
     return template.selection.replace(**changes)
 
 
 def _progress_line(report: ExportProgress) -> None:
     total = f"/{report.total:,}" if report.total is not None else ""
-    print(f"\r{report.stage}: {report.done:,}{total}", end="", file=sys.stderr, flush=True)
+    _to_terminal(f"\r{report.stage}: {report.done:,}{total}")
+
+
+def _to_terminal(text: str) -> None:
+    try:
+        print(text, end="", file=sys.stderr, flush=True)
+    except OSError:
+        pass  # the terminal is gone (SIGHUP): the export goes on, or stops cleanly
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,17 +103,19 @@ def run(args: argparse.Namespace) -> int:
     show_progress = sys.stderr.isatty()
     db = open_database(args)
     try:
-        result = write_csv(
-            db,
-            args.block,
-            selection,
-            output,
-            force=args.force,
-            progress=_progress_line if show_progress else None,
-        )
+        with args.stop.exporting() as cancel:
+            result = write_csv(
+                db,
+                args.block,
+                selection,
+                output,
+                force=args.force,
+                progress=_progress_line if show_progress else None,
+                cancel=cancel,
+            )
     finally:
         if show_progress:
-            print(file=sys.stderr)
+            _to_terminal("\n")
         db.close()
     print(result.path)
     return 0

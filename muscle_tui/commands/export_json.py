@@ -6,13 +6,16 @@ import argparse
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from muscle_tui.commands import open_database
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.errors import OutputError
 from muscle_tui.export.json_bundle import default_json_output, write_json_bundle
 from muscle_tui.export.progress import ExportProgress
+
+if TYPE_CHECKING:
+    from muscle_tui.cli import StopSignals
 
 
 def register(sub, add_database_options) -> None:
@@ -62,22 +65,28 @@ class TerminalProgress:
             share = f"{progress.done:,}/{progress.total:,} objects ({100 * progress.done // progress.total}%)"
         else:
             share = f"{progress.done:,} objects"
-        self.stream.write(f"\r{self.label}: {progress.stage} {share}\x1b[K")
-        self.stream.flush()
+        self._write(f"\r{self.label}: {progress.stage} {share}\x1b[K")
         self._shown = True
 
     def end(self) -> None:
         """Clear the progress line so what follows starts on a clean line."""
         if self._shown:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
+            self._write("\r\x1b[K")
             self._shown = False
 
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except OSError:
+            self.enabled = False  # the terminal is gone (SIGHUP); the export goes on or stops cleanly
 
-def _export_block(db: MuscleDatabase, slug: str, output: Path, force: bool) -> str:
+
+def _export_block(db: MuscleDatabase, slug: str, output: Path, force: bool, stop: StopSignals) -> str:
     progress = TerminalProgress(sys.stderr, slug)
     try:
-        result = write_json_bundle(db, slug, output, force=force, progress=progress)
+        with stop.exporting() as cancel:
+            result = write_json_bundle(db, slug, output, force=force, progress=progress, cancel=cancel)
     finally:
         progress.end()
     return result.path
@@ -90,14 +99,16 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         if args.experiment is None:
             output = args.output or default_json_output(args.block)
-            print(_export_block(db, args.block, output, args.force), flush=True)
+            print(_export_block(db, args.block, output, args.force, args.stop), flush=True)
             return 0
-        return _export_experiment(db, args.experiment, args.output, args.force)
+        return _export_experiment(db, args.experiment, args.output, args.force, args.stop)
     finally:
         db.close()
 
 
-def _export_experiment(db: MuscleDatabase, slug: str, directory: Path | None, force: bool) -> int:
+def _export_experiment(
+    db: MuscleDatabase, slug: str, directory: Path | None, force: bool, stop: StopSignals
+) -> int:
     experiment = db.experiment(slug)
     if directory is not None and not directory.expanduser().is_dir():
         raise OutputError(
@@ -110,5 +121,5 @@ def _export_experiment(db: MuscleDatabase, slug: str, directory: Path | None, fo
     now = datetime.now(timezone.utc)
     for block in blocks:
         output = default_json_output(block.slug, directory.expanduser() if directory else None, now)
-        print(_export_block(db, block.slug, output, force), flush=True)
+        print(_export_block(db, block.slug, output, force, stop), flush=True)
     return 0

@@ -9,6 +9,7 @@ from rich.cells import cell_len
 
 from muscle_tui.commands import open_database
 from muscle_tui.db.catalog import BlockSummary
+from muscle_tui.screens.formatting import printable
 
 COLUMNS = ("experiment", "block", "name", "sessions", "participants", "results")
 
@@ -20,12 +21,13 @@ def register(sub, add_database_options) -> None:
 
 
 def format_table(blocks: list[BlockSummary]) -> str:
-    """Blocks as aligned text columns (numbers right-aligned), one line per block."""
+    """Blocks as aligned text columns (numbers right-aligned), one line per block; control
+    characters in names are shown as escapes, never sent to the terminal."""
     rows = [COLUMNS] + [
         (b.experiment_slug, b.slug, b.name, str(b.sessions), str(b.participants), str(b.results))
         for b in blocks
     ]
-    rows = [tuple(" ".join(cell.split()) for cell in row) for row in rows]
+    rows = [tuple(" ".join(printable(cell).split()) for cell in row) for row in rows]
     widths = [max(cell_len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = []
     for row in rows:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import URL, Connection, Engine, RootTransaction
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from muscle_tui.errors import DatabaseError
@@ -31,7 +31,8 @@ def open_engine(url: URL) -> Engine:
         return _sqlite_engine(url)
     engine = create_engine(
         url,
-        pool_pre_ping=False,
+        # A connection the server dropped while idle (a restart, a firewall) is replaced on checkout.
+        pool_pre_ping=True,
         connect_args={
             "connect_timeout": connect_timeout(),
             "application_name": "muscle-tui",
@@ -80,6 +81,9 @@ def error_line(exc: BaseException, url: URL | None = None) -> str:
             continue
         if "FATAL" in detail or "failed" in detail:
             line = f"{line} {detail}"
+    if line == "connection already closed":
+        # psycopg2's words when an earlier call found the server gone.
+        line = "the connection to the server was lost"
     if url is not None and url.password:
         line = line.replace(str(url.password), "***")
     return line.removeprefix("(psycopg2.OperationalError) ")
@@ -100,7 +104,11 @@ def translate_errors(url: URL | None = None, doing: str = "reading the database"
 
 @contextlib.contextmanager
 def snapshot(engine: Engine) -> Iterator[Connection]:
-    """One consistent, read-only view of the database: REPEATABLE READ READ ONLY on PostgreSQL."""
+    """One consistent, read-only view of the database: REPEATABLE READ READ ONLY on PostgreSQL.
+
+    When the block fails, its error is the one raised: ending the transaction on a connection
+    that was lost (the server restarted, the backend was terminated) cannot replace it.
+    """
     with translate_errors(engine.url):
         if engine.dialect.name == "postgresql":
             conn = engine.connect().execution_options(
@@ -109,7 +117,22 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
         else:
             conn = engine.connect()
         try:
-            with conn.begin():
+            transaction = conn.begin()
+            try:
                 yield conn
+            except BaseException:
+                _end_quietly(conn, transaction)
+                raise
+            transaction.commit()
         finally:
-            conn.close()
+            with contextlib.suppress(Exception):
+                conn.close()
+
+
+def _end_quietly(conn: Connection, transaction: RootTransaction) -> None:
+    """Roll back after a failure; a connection that is gone is invalidated instead of reused."""
+    try:
+        transaction.rollback()
+    except Exception:  # noqa: BLE001 - the block's own error is the one to report
+        with contextlib.suppress(Exception):
+            conn.invalidate()

@@ -221,8 +221,8 @@ _READ_COLUMNS = {
 }
 _RELEASE_COLUMNS = {
     Release.JAN_2025: {
-        "experiment_blocktranslatedcontent": ("language", "name", "block_id"),
-        "experiment_experimenttranslatedcontent": ("index", "language", "name", "experiment_id"),
+        "experiment_blocktranslatedcontent": ("id", "language", "name", "block_id"),
+        "experiment_experimenttranslatedcontent": ("id", "index", "language", "name", "experiment_id"),
     },
     Release.V2026: {
         "experiment_block": ("name",),

@@ -707,9 +707,29 @@ def csv_field(value: Cell) -> str:
     return csv_field(str(value))
 
 
-def csv_line(values: Sequence[Cell]) -> str:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+def neutralise_formula(value: Cell) -> Cell:
+    """A text cell a spreadsheet would run as a formula, with a leading `'`; others unchanged.
+
+    Text starting with `=`, `+`, `-`, `@`, tab or carriage return gets the `'`, unless it is a
+    plain number such as `-12` or `+3.5e2`. Numbers and empty cells are never changed.
+    """
+    if type(value) is str and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def excel_safe_field(value: Cell) -> str:
+    """`csv_field` of the value with any formula neutralised."""
+    return csv_field(neutralise_formula(value))
+
+
+def csv_line(values: Sequence[Cell], field: Callable[[Cell], str] = csv_field) -> str:
     """A record without its line end, as csv.writer writes it (a lone empty field is `""`)."""
-    line = ",".join([csv_field(value) for value in values])
+    line = ",".join([field(value) for value in values])
     if not line and len(values) == 1:
         return '""'
     return line
@@ -719,31 +739,34 @@ class CsvLineWriter:
     """Buffers CSV records and writes them, UTF-8 encoded, to a binary file.
 
     A record comes as (head, tail): head + tail is the row. A head that is the same object as
-    the previous record's is rendered once (the session part of a long export's rows).
+    the previous record's is rendered once (the session part of a long export's rows). With
+    `excel_safe`, every cell, header included, goes through `neutralise_formula`.
     """
 
-    def __init__(self, handle: BinaryIO, width: int) -> None:
+    def __init__(self, handle: BinaryIO, width: int, excel_safe: bool = False) -> None:
         self._handle = handle
         self._lines: list[str] = []
         self._pending = 0
         self._width = width
+        self._field = excel_safe_field if excel_safe else csv_field
         self._head: Sequence[Cell] | None = None
         self._head_text = ""
 
     def header(self, names: Sequence[str]) -> None:
         """The header record."""
-        self._append(csv_line(names))
+        self._append(csv_line(names, self._field))
 
     def row(self, head: Sequence[Cell], tail: Sequence[Cell]) -> None:
         """The record head + tail; `width` (the header's) tells a lone empty field from none."""
+        field = self._field
         if not head:
-            self._append(csv_line(tail))
+            self._append(csv_line(tail, field))
             return
         if head is not self._head:
             self._head = head
-            self._head_text = ",".join([csv_field(value) for value in head])
+            self._head_text = ",".join([field(value) for value in head])
         if tail:
-            line = self._head_text + "," + ",".join([csv_field(value) for value in tail])
+            line = self._head_text + "," + ",".join([field(value) for value in tail])
         else:
             line = self._head_text
         if not line and self._width == 1:
@@ -787,8 +810,10 @@ def write_csv(
         plan = _plan(conn, db.schema, block_slug, selection)
         if progress is not None:
             progress(ExportProgress(stage="rows", done=0, total=plan.total_rows))
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         with atomic_file(target, force) as handle, _pieces(conn, db.schema, plan, db.url) as pieces:
-            writer = CsvLineWriter(handle, len(plan.header))
+            writer = CsvLineWriter(handle, len(plan.header), excel_safe=selection.excel_safe)
             writer.header(plan.header)
             next_report = PROGRESS_EVERY
             for head, tail in pieces:
@@ -810,17 +835,26 @@ def write_csv(
 
 
 def preview_csv(db: MuscleDatabase, block_slug: str, selection: CsvSelection, limit: int = 20) -> CsvPreview:
-    """The header and first `limit` rows of the export, and how many rows the whole one has."""
+    """The header and first `limit` rows of the export as the file will hold them (Excel-safe
+    included), and how many rows the whole export has."""
     rows: list[list[str]] = []
+    shown = neutralise_formula if selection.excel_safe else _unchanged
     with snapshot(db.engine) as conn, translate_errors(db.url):
         plan = _plan(conn, db.schema, block_slug, selection)
         if limit > 0:
             with _pieces(conn, db.schema, plan, db.url) as pieces:
                 for head, tail in pieces:
-                    rows.append([cell_text(value) for value in (*head, *tail)])
+                    rows.append([cell_text(shown(value)) for value in (*head, *tail)])
                     if len(rows) >= limit:
                         break
     return CsvPreview(
-        header=list(plan.header), rows=rows, total_columns=len(plan.header), total_rows=plan.total_rows
+        header=[cell_text(shown(name)) for name in plan.header],
+        rows=rows,
+        total_columns=len(plan.header),
+        total_rows=plan.total_rows,
     )
+
+
+def _unchanged(value: Cell) -> Cell:
+    return value
 

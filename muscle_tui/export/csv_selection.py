@@ -71,12 +71,15 @@ class CsvSelection:
 
     Fields and options are kept in CSV-SPEC's table order whatever order they are given in, and
     duplicates collapse, so two selections that mean the same export compare equal.
+    `excel_safe` neutralises spreadsheet formulas (`csv_export.neutralise_formula`); it is a
+    choice made per export, never saved in a template.
     """
 
     session_fields: tuple[str, ...] = ()
     result_fields: tuple[str, ...] = ()
     options: frozenset[str] = field(default_factory=frozenset)
     sort_columns: bool = False
+    excel_safe: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -90,6 +93,8 @@ class CsvSelection:
         )
         if not isinstance(self.sort_columns, bool):
             raise SelectionError(f"sort_columns must be true or false, not {self.sort_columns!r}")
+        if not isinstance(self.excel_safe, bool):
+            raise SelectionError(f"excel_safe must be true or false, not {self.excel_safe!r}")
 
     @property
     def wide(self) -> bool:
@@ -112,6 +117,7 @@ class CsvSelection:
             "result_fields": self.result_fields,
             "options": self.options,
             "sort_columns": self.sort_columns,
+            "excel_safe": self.excel_safe,
         }
         values.update(changes)
         return CsvSelection(**values)

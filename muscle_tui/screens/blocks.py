@@ -18,7 +18,7 @@ from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
 from muscle_tui.screens.export_csv import ExportCsvScreen
 from muscle_tui.screens.export_path import ExportPathDialog
 from muscle_tui.screens.export_progress import ExportProgressScreen, ExportRun
-from muscle_tui.screens.formatting import format_date, format_size, format_timestamp, number, plain, printable, right
+from muscle_tui.screens.formatting import format_date, format_size, number, plain, printable, right
 
 NAME_WIDTH = 20
 

@@ -19,5 +19,5 @@ class ConnectingScreen(Screen[None]):
         yield Header()
         with Vertical(id="connecting"):
             yield LoadingIndicator()
-            yield Static(f"Opening {self.label} …", id="connecting-label")
+            yield Static(f"Opening {self.label} …", id="connecting-label", markup=False)
         yield Footer()

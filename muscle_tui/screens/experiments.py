@@ -13,7 +13,7 @@ from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.errors import MuscleTuiError
 from muscle_tui.messages import CatalogFailed, CatalogLoaded
 from muscle_tui.screens.blocks import BlocksScreen
-from muscle_tui.screens.formatting import number, right
+from muscle_tui.screens.formatting import number, plain, right
 
 
 class ExperimentTable(DataTable):
@@ -72,8 +72,8 @@ class ExperimentsScreen(Screen[None]):
             key = experiment.slug if experiment.id is not None else f"\0{experiment.slug}"
             self.experiments[key] = experiment
             table.add_row(
-                experiment.name,
-                experiment.slug,
+                plain(experiment.name),
+                plain(experiment.slug),
                 "" if experiment.id is None else ("yes" if experiment.active else "no"),
                 number(experiment.blocks),
                 number(experiment.sessions),
@@ -93,7 +93,7 @@ class ExperimentsScreen(Screen[None]):
     def _show_failure(self, message: CatalogFailed) -> None:
         self.query_one(ExperimentTable).loading = False
         self.query_one("#status", Static).update(message.text)
-        self.notify(message.text, severity="error", title="Cannot list the experiments")
+        self.notify(message.text, severity="error", title="Cannot list the experiments", markup=False)
 
     @on(DataTable.RowSelected)
     def _open_experiment(self, event: DataTable.RowSelected) -> None:

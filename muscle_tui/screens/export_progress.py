@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -45,6 +46,8 @@ class ExportProgressScreen(ModalScreen[ExportResult | None]):
         self.export_run = run
         self.unit = unit
         self.cancel_token = CancelToken()
+        self.running = threading.Event()
+        self.stopped = threading.Event()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -76,7 +79,9 @@ class ExportProgressScreen(ModalScreen[ExportResult | None]):
                     ExportProgressed(progress.stage, progress.done, progress.total, now - started)
                 )
 
+        self.running.set()
         try:
+            self.cancel_token.raise_if_cancelled()
             result = self.export_run(report, self.cancel_token)
         except ExportCancelled as exc:
             self.post_message(ExportFailed(str(exc), cancelled=True))
@@ -86,6 +91,13 @@ class ExportProgressScreen(ModalScreen[ExportResult | None]):
             self.post_message(ExportFailed(f"export failed unexpectedly ({type(exc).__name__})"))
         else:
             self.post_message(ExportFinished(result))
+        finally:
+            self.stopped.set()
+
+    def stop_and_wait(self, timeout: float) -> bool:
+        """Cancel the export and wait (from any thread) until it has cleaned up; False on timeout."""
+        self.cancel_token.cancel()
+        return not self.running.is_set() or self.stopped.wait(timeout)
 
     @on(ExportProgressed)
     def _show_progress(self, message: ExportProgressed) -> None:
@@ -104,9 +116,9 @@ class ExportProgressScreen(ModalScreen[ExportResult | None]):
     @on(ExportFailed)
     def _failed(self, message: ExportFailed) -> None:
         if message.cancelled:
-            self.app.notify(message.text, title="Export cancelled", severity="warning")
+            self.app.notify(message.text, title="Export cancelled", severity="warning", markup=False)
         else:
-            self.app.notify(message.text, title="Export failed", severity="error")
+            self.app.notify(message.text, title="Export failed", severity="error", markup=False)
         self.dismiss(None)
 
     def action_cancel_export(self) -> None:
