@@ -28,6 +28,15 @@ class ExperimentSummary:
 
 
 @dataclass(frozen=True)
+class BlockRef:
+    """A block as an export needs it: its key, slug and name (no counts)."""
+
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
 class BlockSummary:
     """A block, where it sits in its experiment, and how much data it holds."""
 
@@ -184,12 +193,32 @@ def list_blocks(conn: Connection, schema: MuscleSchema, experiment_id: int | Non
     return [_block(row) for row in conn.execute(query)]
 
 
+def _not_found(slug: str) -> NotFoundError:
+    return NotFoundError(f"no block with slug {slug!r} in this database (muscle-tui list shows them)")
+
+
+def find_block_ref(conn: Connection, schema: MuscleSchema, slug: str) -> BlockRef:
+    """The block with this slug, without its counts (cheap at any size), or a NotFoundError."""
+    b = schema.table("experiment_block")
+    p = schema.table("experiment_phase")
+    query = (
+        select(b.c.id, b.c.slug, block_name_expr(schema, p.c.experiment_id).label("name"))
+        .select_from(b.outerjoin(p, p.c.id == b.c.phase_id))
+        .where(b.c.slug == slug)
+        .order_by(b.c.id)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        raise _not_found(slug)
+    return BlockRef(row.id, row.slug, row.name or "")
+
+
 def find_block(conn: Connection, schema: MuscleSchema, slug: str) -> BlockSummary:
     """The block with this slug, or a NotFoundError naming it."""
     b = schema.table("experiment_block")
     rows = conn.execute(_blocks_query(schema).where(b.c.slug == slug)).all()
     if not rows:
-        raise NotFoundError(f"no block with slug {slug!r} in this database (muscle-tui list shows them)")
+        raise _not_found(slug)
     return _block(rows[0])
 
 

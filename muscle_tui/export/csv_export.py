@@ -38,13 +38,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from muscle_tui.db.catalog import block_name_expr
+from muscle_tui.db.catalog import BlockRef, find_block_ref
 from muscle_tui.db.connect import error_line, snapshot, translate_errors
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.db.schema import MuscleSchema
-from muscle_tui.errors import DatabaseError, NotFoundError
+from muscle_tui.errors import DatabaseError
 from muscle_tui.export.csv_selection import CsvSelection
-from muscle_tui.export.output import atomic_file, check_target
+from muscle_tui.export.output import atomic_file, check_target, default_output_path
 from muscle_tui.export.progress import CancelToken, ExportProgress, ExportResult, ProgressCallback
 
 PROGRESS_EVERY = 1000
@@ -73,14 +73,7 @@ def default_csv_output(
     block_slug: str, template_name: str, directory: Path | None = None, now: datetime | None = None
 ) -> Path:
     """`<block slug>-<template>-<UTC timestamp>.csv` in `directory` (the current one by default)."""
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    stamp = moment.strftime("%Y%m%dT%H%M%SZ")
-    name = f"{_filename_part(block_slug)}-{_filename_part(template_name)}-{stamp}.csv"
-    return Path(directory if directory is not None else Path.cwd()) / name
-
-
-def _filename_part(text_: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text_).strip("._") or "export"
+    return default_output_path((block_slug, template_name), ".csv", directory, now)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,16 +116,9 @@ def _parse_json(raw: str | bytes | None) -> object:
 # The plan: the block, the columns, and how many rows.
 
 
-@dataclass(frozen=True)
-class _Block:
-    id: int
-    slug: str
-    name: str
-
-
 @dataclass
 class _Plan:
-    block: _Block
+    block: BlockRef
     selection: CsvSelection
     header: list[str]
     session_width: int
@@ -144,20 +130,6 @@ class _Plan:
     permutation: list[int] | None
     sessions: int
     total_rows: int
-
-
-def _find_block(conn: Connection, schema: MuscleSchema, slug: str) -> _Block:
-    b = schema.table("experiment_block")
-    p = schema.table("experiment_phase")
-    query = (
-        select(b.c.id, b.c.slug, block_name_expr(schema, p.c.experiment_id).label("name"))
-        .select_from(b.outerjoin(p, p.c.id == b.c.phase_id))
-        .where(b.c.slug == slug)
-    )
-    row = conn.execute(query).first()
-    if row is None:
-        raise NotFoundError(f"no block with slug {slug!r} in this database (muscle-tui list shows them)")
-    return _Block(row.id, row.slug, row.name or "")
 
 
 def result_keys(selection: CsvSelection) -> tuple[str, ...]:
@@ -263,7 +235,7 @@ def _unclashed(name: str, prefix: str, taken: set[str]) -> str:
 
 
 def _plan(conn: Connection, schema: MuscleSchema, slug: str, selection: CsvSelection) -> _Plan:
-    block = _find_block(conn, schema, slug)
+    block = find_block_ref(conn, schema, slug)
     sessions, with_results, results, most_results = _result_counts(conn, schema, block.id)
     keys = result_keys(selection)
     if selection.wide:

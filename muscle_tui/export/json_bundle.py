@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import re
 import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy.engine import Connection
 
-from muscle_tui.db.connect import error_line, snapshot
+from muscle_tui.db.catalog import find_block_ref
+from muscle_tui.db.connect import error_line, snapshot, translate_errors
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.db.schema import Release
-from muscle_tui.errors import DatabaseError, NotFoundError, OutputError
+from muscle_tui.errors import DatabaseError, OutputError
 from muscle_tui.export.django_json import (
     POSTGRES_FORMATS,
     SQLITE_FORMATS,
@@ -33,7 +33,7 @@ from muscle_tui.export.django_json import (
     RowFormatter,
     model_formatters,
 )
-from muscle_tui.export.output import atomic_directory, atomic_file, private_file
+from muscle_tui.export.output import atomic_directory, atomic_file, default_output_path, private_file
 from muscle_tui.export.progress import CancelToken, ExportProgress, ExportResult, ProgressCallback
 
 JSON_FILES: tuple[str, ...] = (
@@ -140,10 +140,7 @@ def _file_queries(block_id: int, formats: BackendFormats) -> tuple[_FileQuery, .
 
 def default_json_output(block_slug: str, directory: Path | None = None, now: datetime | None = None) -> Path:
     """`<directory>/<block slug>-<UTC timestamp>.zip`, e.g. `edge_a-20261125T124501Z.zip`."""
-    moment = now or datetime.now(timezone.utc)
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-    safe_slug = re.sub(r"[^A-Za-z0-9._-]", "_", block_slug).lstrip(".") or "block"
-    return (directory or Path.cwd()) / f"{safe_slug}-{moment:%Y%m%dT%H%M%SZ}{ZIP_SUFFIX}"
+    return default_output_path((block_slug,), ZIP_SUFFIX, directory, now)
 
 
 class _Snapshot:
@@ -183,19 +180,8 @@ class _Snapshot:
         return _file_queries(self.block_id(block_slug), self.formats)
 
     def block_id(self, slug: str) -> int:
-        with self._translated():
-            cursor = self.raw.cursor()
-            try:
-                placeholder = "%s" if self.postgres else "?"
-                cursor.execute(
-                    f"SELECT id FROM experiment_block WHERE slug = {placeholder} ORDER BY id", (slug,)
-                )
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-        if row is None:
-            raise NotFoundError(f"no block with slug {slug!r} in this database (muscle-tui list shows them)")
-        return row[0]
+        with translate_errors(self.db.url):
+            return find_block_ref(self.conn, self.db.schema, slug).id
 
     def counts(self, queries: tuple[_FileQuery, ...]) -> dict[str, int]:
         values = self.scalars("SELECT " + ", ".join(f"({q.count()})" for q in queries))
