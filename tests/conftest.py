@@ -17,6 +17,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+# Fixtures shared by many modules: the demo database (TUI tests) and a large block (fault tests).
+pytest_plugins = ["tests.tui_fixtures", "tests.hardening_support"]
+
 REFERENCE = Path(__file__).parent / "reference"
 SCHEMA = REFERENCE / "schema"
 SAMPLE = REFERENCE / "sample"

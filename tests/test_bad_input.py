@@ -40,7 +40,7 @@ from tests.hardening_support import PASSWORD, assert_one_clear_line, url_text, w
 from tests.test_csv_support import BlockWriter, Result, Session, read_dicts, read_rows, sqlite_database, sqlite_url
 from tests.test_json_bundle import EDGE_REFERENCE, assert_matches_reference, read_zip
 from tests.test_tui_export import RecordingApp
-from tests.tui_fixtures import demo_path, run_async, wait_for_rows, wait_for_screen, wait_until  # noqa: F401
+from tests.tui_fixtures import run_async, wait_for_rows, wait_for_screen, wait_until
 
 SIZE = (120, 36)
 

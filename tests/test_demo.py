@@ -45,11 +45,6 @@ def dump_rows(path: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory) -> Path:
-    return demo.write_demo_database(tmp_path_factory.mktemp("demo") / "demo.sqlite3")
-
-
-@pytest.fixture(scope="module")
 def demo_db(demo_path: Path):
     db = MuscleDatabase.open(sqlite_url(demo_path), "demo")
     yield db

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening_support import (  # noqa: F401 - fixtures
+from tests.hardening_support import (
     BIG_SLUG,
     PASSWORD,
     assert_one_clear_line,
-    big_url,
     child_env,
     drop_root_write_override,
     finish,

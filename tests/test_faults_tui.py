@@ -29,9 +29,8 @@ from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.screens import blocks as blocks_module
 from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
-from tests.hardening_support import (  # noqa: F401 - fixtures
+from tests.hardening_support import (
     PASSWORD,
-    big_url,
     child_env,
     drop_root_write_override,
     leftovers,
@@ -41,14 +40,7 @@ from tests.hardening_support import (  # noqa: F401 - fixtures
     url_text,
 )
 from tests.test_tui_export import RecordingApp, export_to, open_blocks
-from tests.tui_fixtures import (  # noqa: F401 - fixtures
-    demo_database,
-    demo_path,
-    demo_target,
-    run_async,
-    wait_for_rows,
-    wait_until,
-)
+from tests.tui_fixtures import run_async, wait_for_rows, wait_until
 
 SIZE = (120, 36)
 CHILD_SCRIPT = Path(__file__).with_name("tui_fault_child.py")

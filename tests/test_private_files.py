@@ -15,7 +15,6 @@ from muscle_tui.export.csv_export import write_csv
 from muscle_tui.export.json_bundle import JSON_FILES, write_json_bundle
 from muscle_tui.export.progress import ExportProgress
 from muscle_tui.export.templates import find_template, save_template, user_templates_dir
-from tests.tui_fixtures import demo_database, demo_path, demo_target  # noqa: F401 - fixtures
 
 
 @pytest.fixture

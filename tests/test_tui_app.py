@@ -19,14 +19,7 @@ from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.formatting import format_date
 from tests.conftest import DUMPS
 from tests.fake_pg import RejectingServer
-from tests.tui_fixtures import (  # noqa: F401 - fixtures
-    demo_database,
-    demo_path,
-    demo_target,
-    run_async,
-    wait_for_rows,
-    wait_for_screen,
-)
+from tests.tui_fixtures import run_async, wait_for_rows, wait_for_screen
 
 PASSWORD = "Sup3rS3cret-pw"
 SIZE = (120, 36)

@@ -31,15 +31,7 @@ from muscle_tui.screens.export_csv import (
 )
 from muscle_tui.screens.export_progress import ExportProgressScreen
 from muscle_tui.screens.save_template import SaveTemplateDialog
-from tests.tui_fixtures import (  # noqa: F401 - fixtures
-    demo_database,
-    demo_path,
-    demo_target,
-    run_async,
-    wait_for_rows,
-    wait_for_screen,
-    wait_until,
-)
+from tests.tui_fixtures import run_async, wait_for_rows, wait_for_screen, wait_until
 
 SIZE = (120, 40)
 TEMPLATE_ORDER = [template.name for template in load_templates(user_dir=Path("/nonexistent"))[0]]

@@ -23,14 +23,7 @@ from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_csv import ExportCsvScreen
 from muscle_tui.screens.export_progress import ExportProgressScreen
-from tests.tui_fixtures import (  # noqa: F401 - fixtures
-    demo_database,
-    demo_path,
-    demo_target,
-    wait_for_rows,
-    wait_for_screen,
-    wait_until,
-)
+from tests.tui_fixtures import wait_for_rows, wait_for_screen, wait_until
 
 COMFORTABLE = (120, 40)
 SMALL = (80, 24)

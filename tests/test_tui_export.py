@@ -17,15 +17,7 @@ from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
 from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_path import ExportPathDialog
 from muscle_tui.screens.export_progress import ExportProgressScreen
-from tests.tui_fixtures import (  # noqa: F401 - fixtures
-    demo_database,
-    demo_path,
-    demo_target,
-    run_async,
-    wait_for_rows,
-    wait_for_screen,
-    wait_until,
-)
+from tests.tui_fixtures import run_async, wait_for_rows, wait_for_screen, wait_until
 
 SIZE = (120, 36)
 WAIT_SECONDS = 20.0

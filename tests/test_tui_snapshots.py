@@ -22,13 +22,7 @@ from muscle_tui.screens.error import ErrorScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_path import ExportPathDialog
 from muscle_tui.screens.export_progress import ExportProgressScreen
-from tests.tui_fixtures import (  # noqa: F401 - fixtures
-    demo_database,
-    demo_path,
-    demo_target,
-    wait_for_rows,
-    wait_for_screen,
-)
+from tests.tui_fixtures import wait_for_rows, wait_for_screen
 
 SIZE = (120, 36)
 
