@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -45,6 +43,7 @@ from muscle_tui.db.schema import MuscleSchema
 from muscle_tui.errors import DatabaseError
 from muscle_tui.export.csv_selection import CsvSelection
 from muscle_tui.export.output import atomic_file, check_target, default_output_path
+from muscle_tui.export.streaming import prefetched_batches
 from muscle_tui.export.progress import CancelToken, ExportProgress, ExportResult, ProgressCallback
 
 PROGRESS_EVERY = 1000
@@ -308,9 +307,7 @@ def _stream(conn: Connection, query) -> Iterator[Sequence]:
 class _Prefetcher:
     """Rows of a PostgreSQL server-side cursor, fetched batch by batch in a background thread.
 
-    The server computes the next batch while Python formats the current one; at most
-    `PREFETCH_BATCHES` batches wait in the queue. psycopg2 serialises the connection's use
-    between this thread and the main one.
+    The server computes the next batch while Python formats the current one.
     """
 
     def __init__(self, conn: Connection, query, url) -> None:
@@ -321,41 +318,17 @@ class _Prefetcher:
             self._cursor.execute(str(compiled), compiled.params)
         except conn.dialect.dbapi.Error as exc:
             raise DatabaseError(f"error reading the database: {error_line(exc, url)}") from None
-        self._queue: queue.Queue = queue.Queue(maxsize=PREFETCH_BATCHES)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._fetch, name="muscle-tui-csv-fetch", daemon=True)
-        self._thread.start()
-
-    def _fetch(self) -> None:
-        try:
-            while not self._stop.is_set():
-                rows = self._cursor.fetchmany(STREAM_BATCH)
-                self._put(rows)
-                if not rows:
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            self._put(exc)
-
-    def _put(self, item: object) -> None:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        self._batches = prefetched_batches(lambda: self._cursor.fetchmany(STREAM_BATCH), PREFETCH_BATCHES)
 
     def __iter__(self) -> Iterator[tuple]:
-        while True:
-            item = self._queue.get()
-            if isinstance(item, BaseException):
-                raise DatabaseError(f"error reading the database: {error_line(item, self._url)}") from None
-            if not item:
-                return
-            yield from item
+        try:
+            for batch in self._batches:
+                yield from batch
+        except Exception as exc:  # noqa: BLE001 - the fetch thread's failure, as one line
+            raise DatabaseError(f"error reading the database: {error_line(exc, self._url)}") from None
 
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
+        self._batches.close()
         with contextlib.suppress(Exception):
             self._cursor.close()
 

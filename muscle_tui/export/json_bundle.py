@@ -34,6 +34,7 @@ from muscle_tui.export.django_json import (
     model_formatters,
 )
 from muscle_tui.export.output import atomic_directory, atomic_file, default_output_path, private_file
+from muscle_tui.export.streaming import prefetched_batches
 from muscle_tui.export.progress import CancelToken, ExportProgress, ExportResult, ProgressCallback
 
 JSON_FILES: tuple[str, ...] = (
@@ -199,7 +200,7 @@ class _Snapshot:
             try:
                 cursor.execute(sql)
                 if self.postgres:
-                    yield from _prefetched(lambda: cursor.fetchmany(FETCH_ROWS))
+                    yield from prefetched_batches(lambda: cursor.fetchmany(FETCH_ROWS), PREFETCH_BATCHES)
                 else:
                     while rows := cursor.fetchmany(FETCH_ROWS):
                         yield rows
@@ -210,43 +211,6 @@ class _Snapshot:
 
     def formatter(self, query: _FileQuery) -> RowFormatter:
         return getattr(self.formatters, query.model)
-
-
-def _prefetched(fetch: Callable[[], list[tuple]]) -> Iterator[list[tuple]]:
-    """Batches from `fetch` (until an empty one), fetched by a helper thread one batch ahead.
-
-    The driver waits for the server without holding the GIL, so the server produces the next
-    batch while this thread formats the current one.
-    """
-    batches: queue.Queue[list[tuple] | BaseException] = queue.Queue(maxsize=PREFETCH_BATCHES)
-    stop = threading.Event()
-
-    def fetch_all() -> None:
-        try:
-            while not stop.is_set():
-                rows = fetch()
-                batches.put(rows)
-                if not rows:
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed over to the consuming thread
-            batches.put(exc)
-
-    worker = threading.Thread(target=fetch_all, name="muscle-tui-fetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = batches.get()
-            if isinstance(item, BaseException):
-                raise item
-            if not item:
-                return
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            with contextlib.suppress(queue.Empty):
-                batches.get(timeout=0.05)
-        worker.join()
 
 
 class _BackgroundWriter:
