@@ -167,10 +167,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report))
         return 0
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"NxM list of bench databases (default {DEFAULT_SIZES})")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default=DEFAULT_SIZES, help=f"NxM list of bench databases (default {DEFAULT_SIZES})"
+    )
     parser.add_argument("--templates", default="long,wide", help="templates to export (default long,wide)")
-    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL, help="server whose bench_<N>x<M> databases to use")
+    parser.add_argument(
+        "--admin-url", default=DEFAULT_ADMIN_URL, help="server whose bench_<N>x<M> databases to use"
+    )
     parser.add_argument("--db", help="benchmark this database instead of bench_<N>x<M>")
     parser.add_argument("--block", default=BLOCK_SLUG, help=f"block slug (default {BLOCK_SLUG})")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement (the best is kept)")

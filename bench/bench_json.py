@@ -98,7 +98,14 @@ def time_export(url: URL, block_slug: str, fmt: str) -> ExportRun:
     with tempfile.TemporaryDirectory(prefix="bench_json_") as tmp:
         output = Path(tmp) / ("bundle.zip" if fmt == "zip" else "bundle")
         child = subprocess.run(
-            [sys.executable, __file__, "--child", url.render_as_string(hide_password=False), block_slug, str(output)],
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                url.render_as_string(hide_password=False),
+                block_slug,
+                str(output),
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -117,7 +124,16 @@ def _child(url_text: str, block_slug: str, output: str) -> None:
     seconds = time.perf_counter() - started
     db.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "bytes": result.bytes, "objects": result.count}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_rss_mb": peak_kb / 1024,
+                "bytes": result.bytes,
+                "objects": result.count,
+            }
+        )
+    )
 
 
 def _existing_default_databases() -> list[URL]:
@@ -125,7 +141,9 @@ def _existing_default_databases() -> list[URL]:
     conn = psycopg2.connect(**_libpq(server))
     try:
         with conn.cursor() as cursor:
-            cursor.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (list(DEFAULT_DATABASES),))
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname = ANY(%s)", (list(DEFAULT_DATABASES),)
+            )
             found = {row[0] for row in cursor.fetchall()}
     finally:
         conn.close()
@@ -141,13 +159,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", action="append", metavar="URL", help="database URL (repeatable)")
     parser.add_argument("--block", default="bench", help="block slug (default: bench)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each, fastest counts (default: 1)")
-    parser.add_argument("--format", choices=("zip", "dir"), default="zip", help="export to a zip (default) or a directory")
+    parser.add_argument(
+        "--format", choices=("zip", "dir"), default="zip", help="export to a zip (default) or a directory"
+    )
     args = parser.parse_args(argv)
-    urls = [make_url(u).set(drivername="postgresql+psycopg2") for u in args.db] if args.db else _existing_default_databases()
+    urls = (
+        [make_url(u).set(drivername="postgresql+psycopg2") for u in args.db]
+        if args.db
+        else _existing_default_databases()
+    )
     if not urls:
-        print("no benchmark databases; create them with bench/generate.py or name one with --db", file=sys.stderr)
+        print(
+            "no benchmark databases; create them with bench/generate.py or name one with --db",
+            file=sys.stderr,
+        )
         return 1
-    print(f"{'database':<22} {'objects':>10} {'export':>9} {'peak RSS':>9} {'output':>10} {'COPY':>8} {'ratio':>6}")
+    print(
+        f"{'database':<22} {'objects':>10} {'export':>9} {'peak RSS':>9} {'output':>10} {'COPY':>8} {'ratio':>6}"
+    )
     for url in urls:
         exports: list[ExportRun] = []
         copies: list[tuple[float, int]] = []

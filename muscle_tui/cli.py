@@ -13,7 +13,6 @@ from muscle_tui import __version__
 from muscle_tui.errors import MuscleTuiError
 from muscle_tui.export.progress import CancelToken
 
-
 _URL_PASSWORD = re.compile(r"(://[^/@\s:]*:)[^@\s]*@")
 _KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
 

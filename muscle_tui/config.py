@@ -54,9 +54,7 @@ def parse_url(text: str, source: str) -> URL:
         ) from None
     backend = url.get_backend_name()
     if backend not in ("postgresql", "sqlite"):
-        raise DatabaseError(
-            f"{source} names a {backend} database; muscle-tui reads PostgreSQL and SQLite"
-        )
+        raise DatabaseError(f"{source} names a {backend} database; muscle-tui reads PostgreSQL and SQLite")
     if backend == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg2")
     return url

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 # Fixtures shared by many modules: the demo database (TUI tests) and a large block (fault tests).
-pytest_plugins = ["tests.tui_fixtures", "tests.hardening_support"]
+pytest_plugins = ["tests.support.tui", "tests.support.hardening"]
 
 REFERENCE = Path(__file__).parent / "reference"
 SCHEMA = REFERENCE / "schema"
@@ -67,7 +67,7 @@ class PostgresServer:
         name = f"mtui_{self.run_id}_{label}"[:63]
         with self.engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0'))
+            conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
         self.created.append(name)
         return self.admin.set(database=name)
 
@@ -112,8 +112,10 @@ def pg() -> PostgresServer:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means: no server
-        reason = f"PostgreSQL not reachable at {admin.render_as_string(hide_password=True)}: {type(exc).__name__}"
+    except Exception as exc:
+        reason = (
+            f"PostgreSQL not reachable at {admin.render_as_string(hide_password=True)}: {type(exc).__name__}"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason + " (CI=true: PostgreSQL tests must run)")
         pytest.skip(reason)

@@ -39,7 +39,9 @@ def register(sub, add_database_options) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("block", metavar="BLOCK_SLUG", help="the block to export (muscle-tui list shows them)")
+    parser.add_argument(
+        "block", metavar="BLOCK_SLUG", help="the block to export (muscle-tui list shows them)"
+    )
     parser.add_argument(
         "--template",
         metavar="NAME|PATH",
@@ -58,7 +60,9 @@ def register(sub, add_database_options) -> None:
         help="prefix ' to cells (and column names) starting with = + - @ tab or CR, except plain "
         "numbers, so spreadsheets do not run them as formulas; off by default because it changes values",
     )
-    parser.add_argument("--output", "-o", metavar="PATH", type=Path, help="the CSV file (or a directory) to write")
+    parser.add_argument(
+        "--output", "-o", metavar="PATH", type=Path, help="the CSV file (or a directory) to write"
+    )
     parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
     add_database_options(parser)
     parser.set_defaults(handler=run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -118,7 +118,7 @@ def _export_experiment(
     if not blocks:
         print(f"muscle-tui: experiment {slug!r} has no blocks; nothing was written", file=sys.stderr)
         return 0
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for block in blocks:
         output = default_json_output(block.slug, directory.expanduser() if directory else None, now)
         print(_export_block(db, block.slug, output, force, stop), flush=True)

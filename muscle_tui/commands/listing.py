@@ -31,9 +31,7 @@ def format_table(blocks: list[BlockSummary]) -> str:
     widths = [max(cell_len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     lines = []
     for row in rows:
-        cells = [
-            _pad(cell, widths[i], right=i >= 3) for i, cell in enumerate(row)
-        ]
+        cells = [_pad(cell, widths[i], right=i >= 3) for i, cell in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 

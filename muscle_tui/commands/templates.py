@@ -22,7 +22,9 @@ def register(sub, add_database_options) -> None:
             "on stderr (exit status 1); the others are still listed."
         ),
     )
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="further template files or directories")
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="further template files or directories"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -182,7 +182,9 @@ def _block(row) -> BlockSummary:
 _ALL = object()
 
 
-def list_blocks(conn: Connection, schema: MuscleSchema, experiment_id: int | None | object = _ALL) -> list[BlockSummary]:
+def list_blocks(
+    conn: Connection, schema: MuscleSchema, experiment_id: int | object | None = _ALL
+) -> list[BlockSummary]:
     """Blocks with their counts: all of them, those of one experiment, or (None) those without one."""
     query = _blocks_query(schema)
     e = schema.table("experiment_experiment")

@@ -51,9 +51,7 @@ def _sqlite_engine(url: URL) -> Engine:
         raise DatabaseError(f"no SQLite database at {path}")
 
     def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-        )
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         conn.execute("PRAGMA query_only = ON")
         return conn
 

@@ -40,7 +40,7 @@ class MuscleDatabase:
         with snapshot(self.engine) as conn, translate_errors(self.url):
             return catalog.list_experiments(conn, self.schema)
 
-    def blocks(self, experiment_id: int | None | object = catalog._ALL) -> list[BlockSummary]:
+    def blocks(self, experiment_id: int | object | None = catalog._ALL) -> list[BlockSummary]:
         """Blocks with their counts; see `catalog.list_blocks`."""
         with snapshot(self.engine) as conn, translate_errors(self.url):
             return catalog.list_blocks(conn, self.schema, experiment_id)

@@ -41,8 +41,21 @@ DEMO_SEED = 20260501
 
 
 COUNTRY_CODES = (
-    ("nl", 30), ("de", 8), ("be", 6), ("gb", 6), ("us", 6), ("fr", 4), ("br", 4), ("cn", 4),
-    ("tr", 3), ("pt", 3), ("es", 3), ("it", 2), ("jp", 2), ("za", 1), ("", 2),
+    ("nl", 30),
+    ("de", 8),
+    ("be", 6),
+    ("gb", 6),
+    ("us", 6),
+    ("fr", 4),
+    ("br", 4),
+    ("cn", 4),
+    ("tr", 3),
+    ("pt", 3),
+    ("es", 3),
+    ("it", 2),
+    ("jp", 2),
+    ("za", 1),
+    ("", 2),
 )
 USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -107,58 +120,117 @@ class ProfileQuestion:
 
 
 _LIKERT_7 = {
-    "1": "Completely disagree", "2": "Strongly disagree", "3": "Disagree",
-    "4": "Neither agree nor disagree", "5": "Agree", "6": "Strongly agree", "7": "Completely agree",
+    "1": "Completely disagree",
+    "2": "Strongly disagree",
+    "3": "Disagree",
+    "4": "Neither agree nor disagree",
+    "5": "Agree",
+    "6": "Strongly agree",
+    "7": "Completely agree",
 }
 PROFILE_QUESTIONS = (
     ProfileQuestion(
-        "dgf_generation", "RADIOS", "When were you born?",
-        {"gen_x": "1965-1980", "gen_z": "1997 or later", "boomer": "1946–1964",
-         "silent": "1945 or earlier", "millenial": "1981–1996"},
+        "dgf_generation",
+        "RADIOS",
+        "When were you born?",
+        {
+            "gen_x": "1965-1980",
+            "gen_z": "1997 or later",
+            "boomer": "1946–1964",
+            "silent": "1945 or earlier",
+            "millenial": "1981–1996",
+        },
     ),
     ProfileQuestion(
-        "dgf_country_of_origin", "DROPDOWN",
+        "dgf_country_of_origin",
+        "DROPDOWN",
         "In which country did you spend the most formative years of your childhood and youth?",
-        {"nl": "Netherlands", "de": "Germany", "be": "Belgium", "gb": "United Kingdom",
-         "us": "United States", "fr": "France", "br": "Brazil", "cn": "China", "tr": "Türkiye",
-         "pt": "Portugal", "es": "Spain", "it": "Italy", "jp": "Japan", "za": "South Africa",
-         "xx": "Other"},
+        {
+            "nl": "Netherlands",
+            "de": "Germany",
+            "be": "Belgium",
+            "gb": "United Kingdom",
+            "us": "United States",
+            "fr": "France",
+            "br": "Brazil",
+            "cn": "China",
+            "tr": "Türkiye",
+            "pt": "Portugal",
+            "es": "Spain",
+            "it": "Italy",
+            "jp": "Japan",
+            "za": "South Africa",
+            "xx": "Other",
+        },
     ),
     ProfileQuestion(
-        "dgf_gender_identity", "RADIOS", "With which gender do you currently most identify?",
-        {"male": "Man", "female": "Woman", "non_binary": "Non-binary",
-         "undisclosed": "Prefer not to disclose"},
+        "dgf_gender_identity",
+        "RADIOS",
+        "With which gender do you currently most identify?",
+        {
+            "male": "Man",
+            "female": "Woman",
+            "non_binary": "Non-binary",
+            "undisclosed": "Prefer not to disclose",
+        },
     ),
     ProfileQuestion(
-        "dgf_education_gold_msi", "RADIOS", "What is your highest educational qualification?",
-        {"none": "None", "gcse": "Secondary school", "a_level": "Pre-university (VWO, A-levels)",
-         "undergrad": "Bachelor's degree", "postgrad": "Master's degree, PhD, …"},
+        "dgf_education_gold_msi",
+        "RADIOS",
+        "What is your highest educational qualification?",
+        {
+            "none": "None",
+            "gcse": "Secondary school",
+            "a_level": "Pre-university (VWO, A-levels)",
+            "undergrad": "Bachelor's degree",
+            "postgrad": "Master's degree, PhD, …",
+        },
     ),
     ProfileQuestion(
-        "msi_01_music_activities", "RADIOS",
-        "I spend a lot of my free time doing music-related activities.", _LIKERT_7, "LIKERT",
+        "msi_01_music_activities",
+        "RADIOS",
+        "I spend a lot of my free time doing music-related activities.",
+        _LIKERT_7,
+        "LIKERT",
     ),
     ProfileQuestion(
-        "msi_03_writing", "RADIOS",
+        "msi_03_writing",
+        "RADIOS",
         "I find it difficult to spot mistakes in a performance of a song, even if I know the tune.",
-        _LIKERT_7, "REVERSE_LIKERT",
+        _LIKERT_7,
+        "REVERSE_LIKERT",
     ),
     ProfileQuestion(
-        "msi_08_intensive_practice", "RADIOS",
-        "I have had formal training in music theory for … years.", _LIKERT_7, "LIKERT",
+        "msi_08_intensive_practice",
+        "RADIOS",
+        "I have had formal training in music theory for … years.",
+        _LIKERT_7,
+        "LIKERT",
     ),
     ProfileQuestion(
-        "msi_39_best_instrument", "STRING",
-        "The instrument I play best (including voice) is …", {},
+        "msi_39_best_instrument",
+        "STRING",
+        "The instrument I play best (including voice) is …",
+        {},
     ),
 )
 _INSTRUMENTS = (
-    "Piano", "gitaar", "Voice (\"alto\")", "erhu (二胡)", "drums, percussion", "Violine", "none",
-    "saxofoon – tenor", "Ukulele", "bağlama",
+    "Piano",
+    "gitaar",
+    'Voice ("alto")',
+    "erhu (二胡)",
+    "drums, percussion",
+    "Violine",
+    "none",
+    "saxofoon – tenor",
+    "Ukulele",
+    "bağlama",
 )
 
 
-def _profile_answer(rng: random.Random, question: ProfileQuestion, country: str) -> tuple[str | None, float | None]:
+def _profile_answer(
+    rng: random.Random, question: ProfileQuestion, country: str
+) -> tuple[str | None, float | None]:
     if rng.random() < 0.08:
         return None, None
     if question.key == "dgf_country_of_origin":
@@ -242,17 +314,40 @@ class Trial(NamedTuple):
     json_data: dict[str, Any]
 
 
-_BUTTON_STYLE = {"neutral": True, "invisible-text": True, "buttons-large-gap": True, "buttons-large-text": True}
-_CATEGORIZATION_CONFIG = {
-    "auto_advance": True, "listen_first": True, "response_time": 5, "continue_label": "Verder",
-    "time_pass_break": False, "auto_advance_timer": 2500, "show_continue_button": True,
+_BUTTON_STYLE = {
+    "neutral": True,
+    "invisible-text": True,
+    "buttons-large-gap": True,
+    "buttons-large-text": True,
 }
-_HOOKED_CONFIG = {"auto_advance": True, "listen_first": False, "response_time": 15, "show_continue_button": False}
-_RHYTHM_CONFIG = {"auto_advance": False, "listen_first": True, "response_time": 4, "show_continue_button": True}
+_CATEGORIZATION_CONFIG = {
+    "auto_advance": True,
+    "listen_first": True,
+    "response_time": 5,
+    "continue_label": "Verder",
+    "time_pass_break": False,
+    "auto_advance_timer": 2500,
+    "show_continue_button": True,
+}
+_HOOKED_CONFIG = {
+    "auto_advance": True,
+    "listen_first": False,
+    "response_time": 15,
+    "show_continue_button": False,
+}
+_RHYTHM_CONFIG = {
+    "auto_advance": False,
+    "listen_first": True,
+    "response_time": 4,
+    "show_continue_button": True,
+}
 _S2S_CONFIG = {"auto_advance": False, "listen_first": True, "response_time": 10, "show_continue_button": True}
 _S2S_CHOICES = {
-    "1": "sounds exactly like speech", "2": "sounds somewhat like speech", "3": "sounds neither like speech nor like song",
-    "4": "sounds somewhat like song", "5": "sounds exactly like song",
+    "1": "sounds exactly like speech",
+    "2": "sounds somewhat like speech",
+    "3": "sounds neither like speech nor like song",
+    "4": "sounds somewhat like song",
+    "5": "sounds exactly like song",
 }
 
 
@@ -288,7 +383,9 @@ def _choice_trial(
     return data
 
 
-def _categorization_trials(rng: random.Random, sections: Sequence[SectionRow], count: int, first_id: int) -> Iterator[Trial]:
+def _categorization_trials(
+    rng: random.Random, sections: Sequence[SectionRow], count: int, first_id: int
+) -> Iterator[Trial]:
     for position in range(count):
         section = sections[rng.randrange(len(sections))]
         expected = section.tag[-1] if section.tag[-1] in "AB" else "A"
@@ -307,13 +404,23 @@ def _categorization_trials(rng: random.Random, sections: Sequence[SectionRow], c
             section_id=section.id,
             decision_time=decision_time,
             json_data=_choice_trial(
-                "choice", "BUTTON_ARRAY", _BUTTON_STYLE, _CATEGORIZATION_CONFIG,
-                {"A": "___", "B": "___"}, "", expected, given, decision_time, first_id + position,
+                "choice",
+                "BUTTON_ARRAY",
+                _BUTTON_STYLE,
+                _CATEGORIZATION_CONFIG,
+                {"A": "___", "B": "___"},
+                "",
+                expected,
+                given,
+                decision_time,
+                first_id + position,
             ),
         )
 
 
-def _hooked_trials(rng: random.Random, sections: Sequence[SectionRow], count: int, first_id: int) -> Iterator[Trial]:
+def _hooked_trials(
+    rng: random.Random, sections: Sequence[SectionRow], count: int, first_id: int
+) -> Iterator[Trial]:
     position = 0
     yes_no = {"yes": "Yes", "no": "No"}
     while position < count:
@@ -322,11 +429,26 @@ def _hooked_trials(rng: random.Random, sections: Sequence[SectionRow], count: in
         decision_time = rng.uniform(1.0, 14.5)
         score = float(max(1, round(15 - decision_time))) if known else 0.0
         yield Trial(
-            "recognize", None, "yes" if known else "no", "", score, "SONG_SYNC_RECOGNITION", section.id,
+            "recognize",
+            None,
+            "yes" if known else "no",
+            "",
+            score,
+            "SONG_SYNC_RECOGNITION",
+            section.id,
             decision_time,
-            _choice_trial("recognize", "BUTTON_ARRAY", {"neutral-inverted": True}, _HOOKED_CONFIG,
-                          yes_no, "Do you know this song?", None, "yes" if known else "no",
-                          decision_time, first_id + position),
+            _choice_trial(
+                "recognize",
+                "BUTTON_ARRAY",
+                {"neutral-inverted": True},
+                _HOOKED_CONFIG,
+                yes_no,
+                "Do you know this song?",
+                None,
+                "yes" if known else "no",
+                decision_time,
+                first_id + position,
+            ),
         )
         position += 1
         if known and position < count:
@@ -334,11 +456,26 @@ def _hooked_trials(rng: random.Random, sections: Sequence[SectionRow], count: in
             given = continuation if rng.random() < 0.8 else ("no" if continuation == "yes" else "yes")
             decision_time = rng.uniform(0.8, 6.0)
             yield Trial(
-                "correct_place", continuation, given, "", score if given == continuation else -score,
-                "SONG_SYNC_VERIFICATION", section.id, decision_time,
-                _choice_trial("correct_place", "BUTTON_ARRAY", {"boolean": True}, _HOOKED_CONFIG,
-                              yes_no, "Did the track come back in the right place?", continuation, given,
-                              decision_time, first_id + position),
+                "correct_place",
+                continuation,
+                given,
+                "",
+                score if given == continuation else -score,
+                "SONG_SYNC_VERIFICATION",
+                section.id,
+                decision_time,
+                _choice_trial(
+                    "correct_place",
+                    "BUTTON_ARRAY",
+                    {"boolean": True},
+                    _HOOKED_CONFIG,
+                    yes_no,
+                    "Did the track come back in the right place?",
+                    continuation,
+                    given,
+                    decision_time,
+                    first_id + position,
+                ),
             )
             position += 1
         if rng.random() < 0.25 and position < count:
@@ -346,17 +483,33 @@ def _hooked_trials(rng: random.Random, sections: Sequence[SectionRow], count: in
             given = heard if rng.random() < 0.7 else ("no" if heard == "yes" else "yes")
             decision_time = rng.uniform(0.8, 8.0)
             yield Trial(
-                "heard_before", heard, given, "", 5.0 if given == heard else 0.0, "REACTION_TIME",
-                section.id, decision_time,
-                _choice_trial("heard_before", "BUTTON_ARRAY", {"boolean-negative-first": True},
-                              _HOOKED_CONFIG, {"no": "No", "yes": "Yes"},
-                              "Did you hear this song in previous rounds?", heard, given,
-                              decision_time, first_id + position),
+                "heard_before",
+                heard,
+                given,
+                "",
+                5.0 if given == heard else 0.0,
+                "REACTION_TIME",
+                section.id,
+                decision_time,
+                _choice_trial(
+                    "heard_before",
+                    "BUTTON_ARRAY",
+                    {"boolean-negative-first": True},
+                    _HOOKED_CONFIG,
+                    {"no": "No", "yes": "Yes"},
+                    "Did you hear this song in previous rounds?",
+                    heard,
+                    given,
+                    decision_time,
+                    first_id + position,
+                ),
             )
             position += 1
 
 
-def _rhythm_trials(rng: random.Random, sections: Sequence[SectionRow], count: int, first_id: int) -> Iterator[Trial]:
+def _rhythm_trials(
+    rng: random.Random, sections: Sequence[SectionRow], count: int, first_id: int
+) -> Iterator[Trial]:
     choices = {"SAME": "Same", "DIFFERENT": "Different"}
     for position in range(count):
         section = sections[rng.randrange(len(sections))]
@@ -364,26 +517,58 @@ def _rhythm_trials(rng: random.Random, sections: Sequence[SectionRow], count: in
         given = expected if rng.random() < 0.7 else ("DIFFERENT" if expected == "SAME" else "SAME")
         decision_time = rng.uniform(0.3, 3.8)
         yield Trial(
-            "same_different", expected, given, "practice" if position < 4 else "",
-            1.0 if given == expected else 0.0, "CORRECTNESS", section.id, decision_time,
-            _choice_trial("same_different", "BUTTON_ARRAY", {"neutral": True}, _RHYTHM_CONFIG, choices,
-                          "Are the two rhythms the same or different?", expected, given,
-                          decision_time, first_id + position),
+            "same_different",
+            expected,
+            given,
+            "practice" if position < 4 else "",
+            1.0 if given == expected else 0.0,
+            "CORRECTNESS",
+            section.id,
+            decision_time,
+            _choice_trial(
+                "same_different",
+                "BUTTON_ARRAY",
+                {"neutral": True},
+                _RHYTHM_CONFIG,
+                choices,
+                "Are the two rhythms the same or different?",
+                expected,
+                given,
+                decision_time,
+                first_id + position,
+            ),
         )
 
 
-def _speech2song_trials(rng: random.Random, sections: Sequence[SectionRow], count: int, first_id: int) -> Iterator[Trial]:
+def _speech2song_trials(
+    rng: random.Random, sections: Sequence[SectionRow], count: int, first_id: int
+) -> Iterator[Trial]:
     for position in range(count):
         # A few trials are sound checks without a stimulus section.
         section = None if position == 0 else sections[rng.randrange(len(sections))]
         rating = str(min(5, max(1, round(rng.gauss(1.5 + position / max(1, count) * 3, 1.1)))))
         decision_time = rng.uniform(1.0, 9.0)
         yield Trial(
-            "speech2song", None, rating, "", float(rating), "LIKERT",
-            section.id if section else None, decision_time,
-            _choice_trial("speech2song", "RADIOS", "neutral", _S2S_CONFIG, _S2S_CHOICES,
-                          "Does this sound like song or speech to you?", None, rating,
-                          decision_time, first_id + position),
+            "speech2song",
+            None,
+            rating,
+            "",
+            float(rating),
+            "LIKERT",
+            section.id if section else None,
+            decision_time,
+            _choice_trial(
+                "speech2song",
+                "RADIOS",
+                "neutral",
+                _S2S_CONFIG,
+                _S2S_CHOICES,
+                "Does this sound like song or speech to you?",
+                None,
+                rating,
+                decision_time,
+                first_id + position,
+            ),
         )
 
 
@@ -406,7 +591,12 @@ def session_trials(
 
 
 def session_json(
-    rng: random.Random, rules: str, experiment_slug: str, sections: Sequence[SectionRow], finished: bool, rounds: int
+    rng: random.Random,
+    rules: str,
+    experiment_slug: str,
+    sections: Sequence[SectionRow],
+    finished: bool,
+    rounds: int,
 ) -> dict[str, Any]:
     """A session's `json_data` for a block with these rules, like MUSCLE's own (see EXPORTING.md)."""
     section_ids = [s.id for s in sections]
@@ -432,7 +622,9 @@ def session_json(
         return {
             "plan": {
                 "n_rounds": rounds,
-                "sections": [{"id": rng.choice(section_ids), "group": "a", "tag": "hook"} for _ in range(rounds)],
+                "sections": [
+                    {"id": rng.choice(section_ids), "group": "a", "tag": "hook"} for _ in range(rounds)
+                ],
             },
             "experiment": experiment_slug,
             "bonus_points": rng.choice((0, 0, 5, 10)),
@@ -505,7 +697,11 @@ def _categorization_sections() -> tuple[SectionSpec, ...]:
                         SectionSpec(
                             f"P{pair} Training {letter}-150Hz(4.6k)-220Hz(4.1k)-290Hz(3.6k)-360Hz(3.1k)-430Hz(2.6k).wav",
                             f"C{pair - 1}T{index}{letter}",
-                            0.0, 1.25, f"CAT/C{pair + 2}F{direction}P{pair}{tag}.wav", tag, group,
+                            0.0,
+                            1.25,
+                            f"CAT/C{pair + 2}F{direction}P{pair}{tag}.wav",
+                            tag,
+                            group,
                         )
                     )
     return tuple(specs)
@@ -517,21 +713,39 @@ def _rhythm_sections() -> tuple[SectionSpec, ...]:
         for index in range(1, 7):
             tag = "standard" if index % 2 else "deviant"
             specs.append(
-                SectionSpec("", "", 0.0, round(2.4 + index * 0.15, 2),
-                            f"rhythm/RHYTHM_DISCR/{meter}_{tag}_{index:02d}.wav", tag,
-                            "practice" if index == 1 else "test")
+                SectionSpec(
+                    "",
+                    "",
+                    0.0,
+                    round(2.4 + index * 0.15, 2),
+                    f"rhythm/RHYTHM_DISCR/{meter}_{tag}_{index:02d}.wav",
+                    tag,
+                    "practice" if index == 1 else "test",
+                )
             )
     return tuple(specs)
 
 
 _EUROVISION = (
-    ("Måneskin", "Zitti e buoni", 2021), ("Loreen", "Tattoo", 2023), ("Käärijä", "Cha Cha Cha", 2023),
-    ("Duncan Laurence", "Arcade", 2019), ("Kalush Orchestra", "Stefania", 2022),
-    ("Salvador Sobral", "Amar pelos dois", 2017), ("Netta", "Toy", 2018), ("Jamala", "1944", 2016),
-    ("Nemo", "The Code", 2024), ("Go_A", "Шум (Shum)", 2021), ("Barbara Pravi", "Voilà", 2021),
-    ("Mahmood & Blanco", "Brividi", 2022), ("S10", "De diepte", 2022), ("Joost Klein", "Europapa", 2024),
-    ("Chanel", "SloMo", 2022), ("Daði Freyr", "10 Years", 2021), ("Lordi", "Hard Rock Hallelujah", 2006),
-    ("ABBA", "Waterloo", 1974), ("Céline Dion", "Ne partez pas sans moi", 1988),
+    ("Måneskin", "Zitti e buoni", 2021),
+    ("Loreen", "Tattoo", 2023),
+    ("Käärijä", "Cha Cha Cha", 2023),
+    ("Duncan Laurence", "Arcade", 2019),
+    ("Kalush Orchestra", "Stefania", 2022),
+    ("Salvador Sobral", "Amar pelos dois", 2017),
+    ("Netta", "Toy", 2018),
+    ("Jamala", "1944", 2016),
+    ("Nemo", "The Code", 2024),
+    ("Go_A", "Шум (Shum)", 2021),
+    ("Barbara Pravi", "Voilà", 2021),
+    ("Mahmood & Blanco", "Brividi", 2022),
+    ("S10", "De diepte", 2022),
+    ("Joost Klein", "Europapa", 2024),
+    ("Chanel", "SloMo", 2022),
+    ("Daði Freyr", "10 Years", 2021),
+    ("Lordi", "Hard Rock Hallelujah", 2006),
+    ("ABBA", "Waterloo", 1974),
+    ("Céline Dion", "Ne partez pas sans moi", 1988),
     ("Teach-In", "Ding-a-dong", 1975),
 )
 
@@ -540,8 +754,12 @@ def _hooked_sections() -> tuple[SectionSpec, ...]:
     specs = []
     for artist, name, year in _EUROVISION:
         slug = "".join(ch for ch in name.lower() if ch.isascii() and ch.isalnum()) or "song"
-        specs.append(SectionSpec(artist, name, 45.0, 30.0, f"EUROVISION/{year}_{slug}.mp3", "chorus", str(year)))
-        specs.append(SectionSpec(artist, name, 12.5, 15.0, f"EUROVISION/{year}_{slug}_verse.mp3", "verse", str(year)))
+        specs.append(
+            SectionSpec(artist, name, 45.0, 30.0, f"EUROVISION/{year}_{slug}.mp3", "chorus", str(year))
+        )
+        specs.append(
+            SectionSpec(artist, name, 12.5, 15.0, f"EUROVISION/{year}_{slug}_verse.mp3", "verse", str(year))
+        )
     specs.append(SectionSpec("", "", 0.0, 3.0, "EUROVISION/sync_click.wav", "click", "sync"))
     return tuple(specs)
 
@@ -554,11 +772,13 @@ def _speech2song_sections() -> tuple[SectionSpec, ...]:
         ("说话人 1 (ZH)", "今天天气很好", "zh"),
         ("说话人 2 (ZH)", "我们明天见，好吗？", "zh"),
         ("Speaker 3 (EN)", "Sometimes behave so strangely", "en"),
-        ("Speaker 3 (EN)", "The \"quick\" brown fox, again", "en"),
+        ("Speaker 3 (EN)", 'The "quick" brown fox, again', "en"),
         ("Spreker 4 (NL)", "Één, twee, drie – vier!", "nl"),
     )
     specs = [
-        SectionSpec(artist, name, 0.0, round(1.8 + i * 0.1, 2), f"s2s/{lang}/phrase_{i:02d}.wav", lang, "speech")
+        SectionSpec(
+            artist, name, 0.0, round(1.8 + i * 0.1, 2), f"s2s/{lang}/phrase_{i:02d}.wav", lang, "speech"
+        )
         for i, (artist, name, lang) in enumerate(phrases, start=1)
     ]
     specs.append(SectionSpec("", "", 0.0, 2.0, "s2s/environmental/rain.wav", "env", "sound"))
@@ -593,7 +813,11 @@ class PlaylistRows:
 
 
 def playlist_rows(
-    rng: random.Random, spec: PlaylistSpec, playlist_id: int, first_section_id: int, songs: dict[tuple[str, str], int]
+    rng: random.Random,
+    spec: PlaylistSpec,
+    playlist_id: int,
+    first_section_id: int,
+    songs: dict[tuple[str, str], int],
 ) -> PlaylistRows:
     """Rows for one playlist. `songs` maps (artist, name) to song ids across playlists; new songs join it."""
     sections = []
@@ -607,8 +831,17 @@ def playlist_rows(
                 new_songs.append({"id": songs[key], "artist": s.artist, "name": s.name})
             song_id = songs[key]
         sections.append(
-            SectionRow(first_section_id + offset, s.start_time, s.duration, s.filename,
-                       rng.randrange(0, 400), s.tag, s.group, playlist_id, song_id)
+            SectionRow(
+                first_section_id + offset,
+                s.start_time,
+                s.duration,
+                s.filename,
+                rng.randrange(0, 400),
+                s.tag,
+                s.group,
+                playlist_id,
+                song_id,
+            )
         )
     playlist = {
         "id": playlist_id,
@@ -622,7 +855,7 @@ def playlist_rows(
 
 FEEDBACK_TEXTS = (
     "Leuk experiment! Maar de geluiden waren soms erg zacht.",
-    "Great fun, though I wasn't sure if \"same\" meant exactly the same.",
+    'Great fun, though I wasn\'t sure if "same" meant exactly the same.',
     "很好玩，谢谢！",
     "Too long; I stopped halfway, sorry.\nThe second part felt repetitive.",
     "Could you add a progress bar? Ça serait génial.",
@@ -688,20 +921,66 @@ EXPERIMENTS = (
         participants=range(1, 221),
         phases=(
             (
-                BlockSpec("rhythm-discrimination", "Rhythm discrimination, part 1", "Same or different?",
-                          "RHYTHM_DISCRIMINATION", 0, 0, "rhythm", 30, 30),
+                BlockSpec(
+                    "rhythm-discrimination",
+                    "Rhythm discrimination, part 1",
+                    "Same or different?",
+                    "RHYTHM_DISCRIMINATION",
+                    0,
+                    0,
+                    "rhythm",
+                    30,
+                    30,
+                ),
             ),
             (
-                BlockSpec("hooked-eurovision", "Hooked on Eurovision ♪", "Do you know this song?",
-                          "HOOKED", 1, 0, "hooked", 30, 55),
-                BlockSpec("categorization-pairs", 'Categorization, pairs 1 & 2 ("A" or "B")', "Orange or blue?",
-                          "CATEGORIZATION", 1, 1, "categorization", 80, 80),
+                BlockSpec(
+                    "hooked-eurovision",
+                    "Hooked on Eurovision ♪",
+                    "Do you know this song?",
+                    "HOOKED",
+                    1,
+                    0,
+                    "hooked",
+                    30,
+                    55,
+                ),
+                BlockSpec(
+                    "categorization-pairs",
+                    'Categorization, pairs 1 & 2 ("A" or "B")',
+                    "Orange or blue?",
+                    "CATEGORIZATION",
+                    1,
+                    1,
+                    "categorization",
+                    80,
+                    80,
+                ),
             ),
             (
-                BlockSpec("rhythm-battery-final", "Final questions, “about you”", "A few questions, then done.",
-                          "RHYTHM_BATTERY_FINAL", 2, 0, None, 8, 0, _ALL_PROFILE_KEYS),
-                BlockSpec("musical-preferences", "Musical preferences (coming soon)",
-                          "Which genres do you like, and why?", "MUSICAL_PREFERENCES", 2, 1, "hooked", 10, 0),
+                BlockSpec(
+                    "rhythm-battery-final",
+                    "Final questions, “about you”",
+                    "A few questions, then done.",
+                    "RHYTHM_BATTERY_FINAL",
+                    2,
+                    0,
+                    None,
+                    8,
+                    0,
+                    _ALL_PROFILE_KEYS,
+                ),
+                BlockSpec(
+                    "musical-preferences",
+                    "Musical preferences (coming soon)",
+                    "Which genres do you like, and why?",
+                    "MUSICAL_PREFERENCES",
+                    2,
+                    1,
+                    "hooked",
+                    10,
+                    0,
+                ),
             ),
         ),
         continue_chance=0.82,
@@ -716,14 +995,37 @@ EXPERIMENTS = (
         participants=range(190, 301),
         phases=(
             (
-                BlockSpec("s2s-intake", "Intake: language & music background", "Vragenlijst vooraf",
-                          "QUESTIONNAIRE", 0, 0, None, 5, 0,
-                          ("dgf_generation", "dgf_country_of_origin", "dgf_gender_identity",
-                           "msi_01_music_activities", "msi_39_best_instrument")),
+                BlockSpec(
+                    "s2s-intake",
+                    "Intake: language & music background",
+                    "Vragenlijst vooraf",
+                    "QUESTIONNAIRE",
+                    0,
+                    0,
+                    None,
+                    5,
+                    0,
+                    (
+                        "dgf_generation",
+                        "dgf_country_of_origin",
+                        "dgf_gender_identity",
+                        "msi_01_music_activities",
+                        "msi_39_best_instrument",
+                    ),
+                ),
             ),
             (
-                BlockSpec("speech2song-nl-zh", "Speech to song, NL/ZH", "Speech or song?",
-                          "SPEECH2SONG", 1, 0, "speech2song", 32, 32),
+                BlockSpec(
+                    "speech2song-nl-zh",
+                    "Speech to song, NL/ZH",
+                    "Speech or song?",
+                    "SPEECH2SONG",
+                    1,
+                    0,
+                    "speech2song",
+                    32,
+                    32,
+                ),
             ),
         ),
         continue_chance=0.9,
@@ -750,10 +1052,19 @@ def demo_rows(seed: int = DEMO_SEED) -> dict[str, list[dict[str, Any]]]:
     rng = random.Random(seed)
     ids = _Counters()
     tables: dict[str, list[dict[str, Any]]] = {
-        name: [] for name in (
-            "experiment_experiment", "experiment_phase", "experiment_block", "section_playlist",
-            "section_song", "section_section", "experiment_block_playlists", "participant_participant",
-            "session_session", "result_result", "experiment_feedback",
+        name: []
+        for name in (
+            "experiment_experiment",
+            "experiment_phase",
+            "experiment_block",
+            "section_playlist",
+            "section_song",
+            "section_section",
+            "experiment_block_playlists",
+            "participant_participant",
+            "session_session",
+            "result_result",
+            "experiment_feedback",
         )
     }
 
@@ -776,30 +1087,51 @@ def demo_rows(seed: int = DEMO_SEED) -> dict[str, list[dict[str, Any]]]:
 
     for experiment in EXPERIMENTS:
         experiment_id = ids.take("experiment")
-        tables["experiment_experiment"].append({
-            "id": experiment_id, "active": experiment.active, "slug": experiment.slug,
-            "name": experiment.name, "description": experiment.description,
-        })
+        tables["experiment_experiment"].append(
+            {
+                "id": experiment_id,
+                "active": experiment.active,
+                "slug": experiment.slug,
+                "name": experiment.name,
+                "description": experiment.description,
+            }
+        )
         block_ids: dict[str, int] = {}
         for phase_index, blocks in enumerate(experiment.phases):
             phase_id = ids.take("phase")
-            tables["experiment_phase"].append({
-                "id": phase_id, "index": phase_index, "dashboard": phase_index == 1,
-                "randomize": len(blocks) > 1, "experiment_id": experiment_id,
-            })
+            tables["experiment_phase"].append(
+                {
+                    "id": phase_id,
+                    "index": phase_index,
+                    "dashboard": phase_index == 1,
+                    "randomize": len(blocks) > 1,
+                    "experiment_id": experiment_id,
+                }
+            )
             for block in blocks:
                 block_id = ids.take("block")
                 block_ids[block.slug] = block_id
-                tables["experiment_block"].append({
-                    "id": block_id, "slug": block.slug, "rounds": block.rounds, "bonus_points": 0,
-                    "rules": block.rules, "phase_id": phase_id, "index": block.index,
-                    "name": block.name, "description": block.description,
-                })
+                tables["experiment_block"].append(
+                    {
+                        "id": block_id,
+                        "slug": block.slug,
+                        "rounds": block.rounds,
+                        "bonus_points": 0,
+                        "rules": block.rules,
+                        "phase_id": phase_id,
+                        "index": block.index,
+                        "name": block.name,
+                        "description": block.description,
+                    }
+                )
                 if block.playlist:
-                    tables["experiment_block_playlists"].append({
-                        "id": ids.take("block_playlist"), "block_id": block_id,
-                        "playlist_id": playlist_ids[block.playlist],
-                    })
+                    tables["experiment_block_playlists"].append(
+                        {
+                            "id": ids.take("block_playlist"),
+                            "block_id": block_id,
+                            "playlist_id": playlist_ids[block.playlist],
+                        }
+                    )
                 feedback_count = 0 if block.slug == EMPTY_BLOCK_SLUG else rng.randrange(2, 7)
                 tables["experiment_feedback"].extend(
                     feedback_rows(rng, block_id, ids.take("feedback", feedback_count), feedback_count)
@@ -818,9 +1150,17 @@ def demo_rows(seed: int = DEMO_SEED) -> dict[str, list[dict[str, Any]]]:
                     repeats = 2 if rng.random() < 0.04 else 1
                     for _ in range(repeats):
                         moment, finished = _demo_session(
-                            rng, ids, tables, experiment, block, block_ids[block.slug],
-                            playlist_ids.get(block.playlist or ""), sections_of.get(block.playlist or "", []),
-                            participant, moment, profiled,
+                            rng,
+                            ids,
+                            tables,
+                            experiment,
+                            block,
+                            block_ids[block.slug],
+                            playlist_ids.get(block.playlist or ""),
+                            sections_of.get(block.playlist or "", []),
+                            participant,
+                            moment,
+                            profiled,
                         )
                         if not finished:
                             stopped = True
@@ -857,39 +1197,55 @@ def _demo_session(
         moment += timedelta(seconds=trial.decision_time + rng.uniform(0.5, 4.0))
         tables["result_result"].append(
             ResultRow(
-                id=trial.json_data["result_id"], created_at=moment, question_key=trial.question_key,
-                expected_response=trial.expected_response, given_response=trial.given_response,
-                comment=trial.comment, score=trial.score, scoring_rule=trial.scoring_rule,
-                section_id=trial.section_id, session_id=session_id, participant_id=None,
+                id=trial.json_data["result_id"],
+                created_at=moment,
+                question_key=trial.question_key,
+                expected_response=trial.expected_response,
+                given_response=trial.given_response,
+                comment=trial.comment,
+                score=trial.score,
+                scoring_rule=trial.scoring_rule,
+                section_id=trial.section_id,
+                session_id=session_id,
+                participant_id=None,
                 json_data=trial.json_data,
             )._asdict()
         )
     questions = [
-        _PROFILE_BY_KEY[key] for key in block.profile_questions
+        _PROFILE_BY_KEY[key]
+        for key in block.profile_questions
         if (participant["id"], key) not in profiled or key == "dgf_country_of_origin"
     ]
     if not finished:
         questions = questions[: rng.randrange(0, len(questions) + 1)]
     if questions:
         answers = profile_results(
-            rng, participant["id"], participant["country_code"], questions,
-            ids.take("result", len(questions)), moment,
+            rng,
+            participant["id"],
+            participant["country_code"],
+            questions,
+            ids.take("result", len(questions)),
+            moment,
         )
         profiled.update((participant["id"], q.key) for q in questions)
         tables["result_result"].extend(a._asdict() for a in answers)
         moment = answers[-1].created_at
     score = sum(t.score or 0.0 for t in trials) if finished else 0.0
-    tables["session_session"].append({
-        "id": session_id,
-        "started_at": started_at,
-        "finished_at": moment + timedelta(seconds=rng.uniform(1, 5)) if finished else None,
-        "final_score": float(score),
-        "block_id": block_id,
-        "participant_id": participant["id"],
-        "playlist_id": playlist_id,
-        "json_data": session_json(rng, block.rules, experiment.slug, sections, finished, block.rounds),
-    })
-    gap = timedelta(minutes=rng.uniform(0.5, 20)) if rng.random() < 0.85 else timedelta(days=rng.uniform(1, 9))
+    tables["session_session"].append(
+        {
+            "id": session_id,
+            "started_at": started_at,
+            "finished_at": moment + timedelta(seconds=rng.uniform(1, 5)) if finished else None,
+            "final_score": float(score),
+            "block_id": block_id,
+            "participant_id": participant["id"],
+            "playlist_id": playlist_id,
+            "json_data": session_json(rng, block.rules, experiment.slug, sections, finished, block.rounds),
+        }
+    )
+    gap = (
+        timedelta(minutes=rng.uniform(0.5, 20)) if rng.random() < 0.85 else timedelta(days=rng.uniform(1, 9))
+    )
     return moment + gap, finished
 
 

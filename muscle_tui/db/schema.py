@@ -205,16 +205,41 @@ _READ_COLUMNS = {
     "experiment_feedback": ("id", "text", "block_id"),
     "participant_participant": ("id", "unique_hash", "country_code", "access_info", "participant_id_url"),
     "result_result": (
-        "id", "created_at", "question_key", "expected_response", "given_response", "comment",
-        "score", "scoring_rule", "section_id", "session_id", "participant_id", "json_data",
+        "id",
+        "created_at",
+        "question_key",
+        "expected_response",
+        "given_response",
+        "comment",
+        "score",
+        "scoring_rule",
+        "section_id",
+        "session_id",
+        "participant_id",
+        "json_data",
     ),
     "section_playlist": ("id", "name"),
     "section_section": (
-        "id", "start_time", "duration", "filename", "play_count", "tag", "group", "playlist_id", "song_id",
+        "id",
+        "start_time",
+        "duration",
+        "filename",
+        "play_count",
+        "tag",
+        "group",
+        "playlist_id",
+        "song_id",
     ),
     "section_song": ("id", "artist", "name"),
     "session_session": (
-        "id", "started_at", "finished_at", "final_score", "block_id", "participant_id", "playlist_id", "json_data",
+        "id",
+        "started_at",
+        "finished_at",
+        "final_score",
+        "block_id",
+        "participant_id",
+        "playlist_id",
+        "json_data",
     ),
     "experiment_block": ("id", "slug", "rules", "phase_id", "index"),
     "experiment_experiment": ("id", "active", "slug"),
@@ -257,9 +282,7 @@ def detect_schema(conn: Connection) -> MuscleSchema:
     inspector = inspect(conn)
     names = set(inspector.get_table_names())
     interesting = set(_READ_COLUMNS) | {t for cols in _RELEASE_COLUMNS.values() for t in cols}
-    found = {
-        table: {c["name"] for c in inspector.get_columns(table)} for table in names & interesting
-    }
+    found = {table: {c["name"] for c in inspector.get_columns(table)} for table in names & interesting}
     common_missing = _missing(found, _READ_COLUMNS)
     candidates = {release: _missing(found, cols) for release, cols in _RELEASE_COLUMNS.items()}
     if not common_missing:

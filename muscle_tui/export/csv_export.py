@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -43,8 +43,8 @@ from muscle_tui.db.schema import MuscleSchema
 from muscle_tui.errors import DatabaseError
 from muscle_tui.export.csv_selection import CsvSelection
 from muscle_tui.export.output import atomic_file, check_target, default_output_path
-from muscle_tui.export.streaming import prefetched_batches
 from muscle_tui.export.progress import CancelToken, ExportProgress, ExportResult, ProgressCallback
+from muscle_tui.export.streaming import prefetched_batches
 
 PROGRESS_EVERY = 1000
 STREAM_BATCH = 2000
@@ -94,8 +94,8 @@ def timestamp_cell(value: datetime | str | None) -> str | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc).isoformat()
-    return value.astimezone(timezone.utc).isoformat()
+        return value.replace(tzinfo=UTC).isoformat()
+    return value.astimezone(UTC).isoformat()
 
 
 def cell_text(value: Cell) -> str:
@@ -559,7 +559,9 @@ def _session_cells(plan: _Plan) -> Callable[[Sequence, list[Sequence]], list[Cel
 
 
 @contextlib.contextmanager
-def _pieces(conn: Connection, schema: MuscleSchema, plan: _Plan, url) -> Iterator[Iterator[tuple[Sequence[Cell], Sequence[Cell]]]]:
+def _pieces(
+    conn: Connection, schema: MuscleSchema, plan: _Plan, url
+) -> Iterator[Iterator[tuple[Sequence[Cell], Sequence[Cell]]]]:
     """Every data row of the export as (head, tail), head + tail being the row.
 
     In long format without sorted columns the head is the session part, the same object for
@@ -628,7 +630,6 @@ def _merge(conn: Connection, schema: MuscleSchema, plan: _Plan, results: _Result
                 row = [*head, *tail]
                 yield _EMPTY, [row[i] for i in permutation]
             next_result = next(result_rows, None)
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -802,4 +803,3 @@ def preview_csv(db: MuscleDatabase, block_slug: str, selection: CsvSelection, li
 
 def _unchanged(value: Cell) -> Cell:
     return value
-

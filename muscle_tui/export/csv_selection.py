@@ -58,9 +58,7 @@ def _in_table_order(keys: Iterable[str], table: dict[str, str], kind: str) -> tu
             raise SelectionError(f"{kind}s must be strings, not {key!r}")
     unknown = [key for key in chosen if key not in table]
     if unknown:
-        raise SelectionError(
-            f"unknown {kind} {unknown[0]!r}; known: {', '.join(table)}"
-        )
+        raise SelectionError(f"unknown {kind} {unknown[0]!r}; known: {', '.join(table)}")
     wanted = set(chosen)
     return tuple(key for key in table if key in wanted)
 
@@ -88,9 +86,7 @@ class CsvSelection:
         object.__setattr__(
             self, "result_fields", _in_table_order(self.result_fields, RESULT_FIELDS, "result field")
         )
-        object.__setattr__(
-            self, "options", frozenset(_in_table_order(self.options, OPTIONS, "option"))
-        )
+        object.__setattr__(self, "options", frozenset(_in_table_order(self.options, OPTIONS, "option")))
         if not isinstance(self.sort_columns, bool):
             raise SelectionError(f"sort_columns must be true or false, not {self.sort_columns!r}")
         if not isinstance(self.excel_safe, bool):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from json.encoder import encode_basestring
 
 Row = Sequence
@@ -42,7 +42,7 @@ def format_datetime(value: datetime) -> str:
     A naive datetime is taken to be UTC already (Django stores UTC on SQLite).
     """
     if value.utcoffset():
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     text = value.isoformat()
     if value.microsecond:
         return text[:23] + "Z"
@@ -87,7 +87,7 @@ def jsonb_text(text: str) -> str:
     before = pieces[0]
     for after in pieces[1:]:
         if before and after and before[-1] in _DIGITS and after[0] in _DIGITS:
-            integer = before[len(before.rstrip(_DIGITS)):]
+            integer = before[len(before.rstrip(_DIGITS)) :]
             fraction = after[: len(after) - len(after.lstrip(_DIGITS))]
             number = f"{integer}.{fraction}"
             if repr(float(number)) != number:
@@ -201,8 +201,20 @@ def model_formatters(formats: BackendFormats) -> ModelFormatters:
         )
 
     def result(row: Row) -> str:
-        (pk, session_id, participant_id, section, created, question_key, expected, given, comment,
-         score, scoring_rule, data) = row
+        (
+            pk,
+            session_id,
+            participant_id,
+            section,
+            created,
+            question_key,
+            expected,
+            given,
+            comment,
+            score,
+            scoring_rule,
+            data,
+        ) = row
         return (
             f'{{"model": "result.result", "pk": {pk}, "fields": {{'
             f'"session": {"null" if session_id is None else session_id}, '
@@ -249,4 +261,3 @@ def model_formatters(formats: BackendFormats) -> ModelFormatters:
         )
 
     return ModelFormatters(session, participant, result, section, song, feedback)
-

@@ -34,8 +34,8 @@ from muscle_tui.export.django_json import (
     model_formatters,
 )
 from muscle_tui.export.output import atomic_directory, atomic_file, default_output_path, private_file
-from muscle_tui.export.streaming import prefetched_batches
 from muscle_tui.export.progress import CancelToken, ExportProgress, ExportResult, ProgressCallback
+from muscle_tui.export.streaming import prefetched_batches
 
 JSON_FILES: tuple[str, ...] = (
     "sessions.json",
@@ -54,6 +54,7 @@ PROGRESS_EVERY = 1000
 ZIP_SUFFIX = ".zip"
 # Level 1 deflates about twice as fast as the default 6, for zips a quarter larger.
 ZIP_COMPRESSLEVEL = 1
+
 
 @dataclass(frozen=True)
 class _FileQuery:

@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,15 +22,20 @@ from muscle_tui.errors import OutputError
 PART_SUFFIX = ".part"
 
 
-def default_output_path(parts: tuple[str, ...], suffix: str, directory: Path | None, now: datetime | None) -> Path:
+def default_output_path(
+    parts: tuple[str, ...], suffix: str, directory: Path | None, now: datetime | None
+) -> Path:
     """`<directory>/<part>-<part>-<UTC timestamp><suffix>`, each part made filename-safe.
 
     The timestamp looks like `20261125T124501Z`; the directory defaults to the current one.
     """
-    moment = now or datetime.now(timezone.utc)
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = now or datetime.now(UTC)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     safe = [re.sub(r"[^A-Za-z0-9._-]", "_", part).lstrip(".") or "export" for part in parts]
-    return Path(directory if directory is not None else Path.cwd()) / f"{'-'.join(safe)}-{moment:%Y%m%dT%H%M%SZ}{suffix}"
+    return (
+        Path(directory if directory is not None else Path.cwd())
+        / f"{'-'.join(safe)}-{moment:%Y%m%dT%H%M%SZ}{suffix}"
+    )
 
 
 def describe_os_error(exc: OSError, path: Path) -> str:

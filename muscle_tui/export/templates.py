@@ -55,7 +55,9 @@ _LIST_KEYS = {
 class TemplateError(MuscleTuiError):
     """A template file that cannot be used, or a template that cannot be saved or found."""
 
-    def __init__(self, message: str, path: Path | None = None, line: int | None = None, key: str | None = None):
+    def __init__(
+        self, message: str, path: Path | None = None, line: int | None = None, key: str | None = None
+    ):
         self.message = message
         self.path = path
         self.line = line

@@ -8,7 +8,7 @@ write are computed in a worker (debounced) and shown below the form.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -165,7 +165,7 @@ class ExportCsvScreen(Screen[None]):
         self.last_result: ExportResult | None = None
         self._preview_timer: Timer | None = None
         self._checkboxes: dict[str, Checkbox] = {}
-        self.opened_at = datetime.now(timezone.utc)
+        self.opened_at = datetime.now(UTC)
         self._default_output = self._output_for(DEFAULT_TEMPLATE)
 
     # -----------------------------------------------------------------------------------------
@@ -459,4 +459,3 @@ class ExportCsvScreen(Screen[None]):
     def action_back(self) -> None:
         """Return to the blocks."""
         self.dismiss()
-

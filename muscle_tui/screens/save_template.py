@@ -45,7 +45,9 @@ class SaveTemplateDialog(ModalScreen[tuple[str, str] | None]):
             yield Label("Save the selection as a template", classes="dialog-title")
             yield Label("Name (letters, digits, _ and -):", classes="dialog-label")
             yield Input(id="template-name", placeholder="e.g. my_long_results")
-            yield Label("Label (shown in the template selector; the name when empty):", classes="dialog-label")
+            yield Label(
+                "Label (shown in the template selector; the name when empty):", classes="dialog-label"
+            )
             yield Input(id="template-label")
             yield Static("", id="name-error", classes="dialog-error", markup=False)
             yield Static(

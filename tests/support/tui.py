@@ -1,0 +1,121 @@
+"""Fixtures and helpers for the terminal UI tests: the demo database, and waiting on the app."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+import zipfile
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import URL
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from muscle_tui.app import MuscleApp
+from muscle_tui.config import DatabaseTarget
+from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.db.demo import write_demo_database
+from muscle_tui.screens.blocks import BlocksScreen
+from muscle_tui.screens.experiments import ExperimentsScreen
+from muscle_tui.screens.export_path import ExportPathDialog
+
+WAIT_SECONDS = 20.0
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory) -> Path:
+    """The demo database, written once per test run."""
+    return write_demo_database(tmp_path_factory.mktemp("tui_demo") / "demo.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def demo_target(demo_path: Path) -> DatabaseTarget:
+    """The demo as `resolve_database` names it when nothing else is configured."""
+    return DatabaseTarget(URL.create("sqlite", database=str(demo_path)), "demo", is_demo=True)
+
+
+@pytest.fixture(scope="session")
+def demo_database(demo_target: DatabaseTarget):
+    """The demo database, opened once for the whole run."""
+    database = MuscleDatabase.open(demo_target.url, demo_target.label)
+    yield database
+    database.close()
+
+
+def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test (with its fixtures) in its own event loop; no async plugin needed."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until `condition()` holds (workers run in threads), or fail naming `what`."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+async def wait_for_screen(pilot: Pilot, screen_type: type, what: str | None = None) -> None:
+    """Wait until the app's active screen is a `screen_type`."""
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type), what or screen_type.__name__)
+
+
+async def wait_for_rows(pilot: Pilot, screen_type: type) -> DataTable:
+    """Wait until a `screen_type` is active and its table has finished loading; returns the table."""
+
+    def loaded() -> bool:
+        screen = pilot.app.screen
+        if not isinstance(screen, screen_type):
+            return False
+        tables = screen.query(DataTable)
+        return bool(tables) and not tables.first().loading and tables.first().row_count > 0
+
+    await wait_until(pilot, loaded, f"rows on {screen_type.__name__}")
+    return pilot.app.screen.query_one(DataTable)
+
+
+def bundle_members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as bundle:
+        return {name: bundle.read(name) for name in bundle.namelist()}
+
+
+class RecordingApp(MuscleApp):
+    """The app, keeping every notification it shows as `title: message`."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.notes: list[str] = []
+
+    def notify(self, message, *, title="", **kwargs) -> None:
+        self.notes.append(f"{title}: {message}")
+        super().notify(message, title=title, **kwargs)
+
+
+def toasts(app: RecordingApp) -> list[str]:
+    return app.notes
+
+
+async def open_blocks(pilot) -> BlocksScreen:
+    await wait_for_rows(pilot, ExperimentsScreen)
+    await pilot.press("enter")
+    await wait_for_rows(pilot, BlocksScreen)
+    return pilot.app.screen
+
+
+async def export_to(pilot, output: Path | str) -> None:
+    """Press `j`, type `output` into the path dialog and confirm it."""
+    await pilot.press("j")
+    await wait_for_screen(pilot, ExportPathDialog)
+    pilot.app.screen.query_one(Input).value = str(output)
+    await pilot.press("enter")

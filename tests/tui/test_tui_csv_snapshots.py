@@ -1,0 +1,125 @@
+"""What the CSV export form looks like: SVG snapshots on the demo database at fixed terminal sizes.
+
+Update them with `pytest tests/test_tui_csv_snapshots.py --snapshot-update`, then look at the SVGs.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Select
+
+from muscle_tui.app import MuscleApp
+from muscle_tui.errors import ExportCancelled
+from muscle_tui.export.csv_export import default_csv_output
+from muscle_tui.export.progress import ExportResult
+from muscle_tui.messages import ExportProgressed
+from muscle_tui.screens import export_csv as export_csv_module
+from muscle_tui.screens.blocks import BlocksScreen
+from muscle_tui.screens.experiments import ExperimentsScreen
+from muscle_tui.screens.export_csv import ExportCsvScreen
+from muscle_tui.screens.export_progress import ExportProgressScreen
+from tests.support.tui import wait_for_rows, wait_for_screen, wait_until
+
+COMFORTABLE = (120, 40)
+SMALL = (80, 24)
+EXPORT_DIRECTORY = Path("/home/researcher/exports")
+EXPORT_TIME = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fixed_environment(tmp_path, monkeypatch) -> None:
+    """Only the built-in templates, and a default file name without the clock or the cwd in it."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+    def fixed_default_output(slug, template_name, directory=None, now=None):
+        return default_csv_output(slug, template_name, EXPORT_DIRECTORY, EXPORT_TIME)
+
+    monkeypatch.setattr(export_csv_module, "default_csv_output", fixed_default_output)
+
+
+async def open_form(pilot: Pilot) -> ExportCsvScreen:
+    """Experiments → first experiment → first block → `c`, with the preview shown."""
+    await wait_for_rows(pilot, ExperimentsScreen)
+    await pilot.press("enter")
+    await wait_for_rows(pilot, BlocksScreen)
+    await pilot.press("c")
+    await wait_for_screen(pilot, ExportCsvScreen)
+    screen = pilot.app.screen
+    screen.query_one("#output-path", Input).cursor_blink = False
+    await wait_until(pilot, lambda: not screen.preview_pending, "the preview")
+    return screen
+
+
+async def load(pilot: Pilot, screen: ExportCsvScreen, template: str) -> None:
+    screen.query_one("#template", Select).value = template
+    await pilot.press("ctrl+l")
+    await pilot.pause()
+    await wait_until(pilot, lambda: not screen.preview_pending, "the preview")
+
+
+def test_csv_form_as_opened(snap_compare, demo_database) -> None:
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=COMFORTABLE, run_before=open_form)
+
+
+def test_csv_form_after_loading_long_profile(snap_compare, demo_database) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        screen = await open_form(pilot)
+        await load(pilot, screen, "long_profile")
+
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=COMFORTABLE, run_before=run_before)
+
+
+def test_csv_form_with_the_preview_on_its_second_page_of_columns(snap_compare, demo_database) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        screen = await open_form(pilot)
+        screen.query_one("#preview").focus()
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=COMFORTABLE, run_before=run_before)
+
+
+def write_csv_waiting_for_cancel(db, slug, selection, path, *, force=False, progress=None, cancel=None):
+    """Stands in for the engine: runs until cancelled (the app cancels when it closes)."""
+    deadline = time.monotonic() + 20
+    while not cancel.cancelled and time.monotonic() < deadline:
+        time.sleep(0.01)
+    raise ExportCancelled("export cancelled; nothing was written")
+
+
+def test_csv_export_progress(snap_compare, demo_database, monkeypatch) -> None:
+    monkeypatch.setattr(export_csv_module, "write_csv", write_csv_waiting_for_cancel)
+
+    async def run_before(pilot: Pilot) -> None:
+        await open_form(pilot)
+        await pilot.press("ctrl+r")
+        await wait_for_screen(pilot, ExportProgressScreen)
+        pilot.app.screen.post_message(ExportProgressed("rows", 2_000, 6_329, 0.8))
+        await pilot.pause()
+
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=COMFORTABLE, run_before=run_before)
+
+
+def test_csv_export_finished(snap_compare, demo_database, monkeypatch) -> None:
+    def write_csv_reporting_a_result(db, slug, selection, path, *, force=False, progress=None, cancel=None):
+        return ExportResult(path=str(path), bytes=3_575_928, count=226, seconds=1.4)
+
+    monkeypatch.setattr(export_csv_module, "write_csv", write_csv_reporting_a_result)
+
+    async def run_before(pilot: Pilot) -> None:
+        screen = await open_form(pilot)
+        await pilot.press("ctrl+r")
+        await wait_until(
+            pilot, lambda: screen.last_result is not None and pilot.app.screen is screen, "the result"
+        )
+
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=COMFORTABLE, run_before=run_before)
+
+
+def test_csv_form_at_80x24(snap_compare, demo_database) -> None:
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=SMALL, run_before=open_form)
