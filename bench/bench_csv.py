@@ -81,8 +81,7 @@ def child_copy(url: URL, slug: str, output: Path) -> dict:
 
 def child_export(url: URL, slug: str, template: str, output: Path) -> dict:
     from muscle_tui.db.database import MuscleDatabase
-    from muscle_tui.export.csv_export import write_csv
-    from muscle_tui.export.templates import find_template
+    from muscle_tui.export.csv import find_template, write_csv
 
     selection = find_template(template).selection
     started = time.monotonic()

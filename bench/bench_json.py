@@ -53,7 +53,8 @@ def _copy_queries(block_id: int) -> dict[str, str]:
     participants = f"SELECT participant_id FROM session_session WHERE block_id = {block_id}"
     sessions = f"SELECT id FROM session_session WHERE block_id = {block_id}"
     return {
-        "sessions": f"SELECT row_to_json(s) FROM session_session s WHERE s.block_id = {block_id} ORDER BY s.id",
+        "sessions": f"SELECT row_to_json(s) FROM session_session s WHERE s.block_id = {block_id} "
+        "ORDER BY s.id",
         "results": f"SELECT row_to_json(r) FROM result_result r WHERE r.session_id IN ({sessions}) "
         "ORDER BY r.session_id, r.id",
         "profiles": f"SELECT row_to_json(r) FROM result_result r WHERE r.participant_id IN ({participants}) "
@@ -115,7 +116,7 @@ def time_export(url: URL, block_slug: str, fmt: str) -> ExportRun:
 
 def _child(url_text: str, block_slug: str, output: str) -> None:
     from muscle_tui.db.database import MuscleDatabase
-    from muscle_tui.export.json_bundle import write_json_bundle
+    from muscle_tui.export.json import write_json_bundle
 
     url = make_url(url_text)
     db = MuscleDatabase.open(url, url.database or "")
@@ -175,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     print(
-        f"{'database':<22} {'objects':>10} {'export':>9} {'peak RSS':>9} {'output':>10} {'COPY':>8} {'ratio':>6}"
+        f"{'database':<22} {'objects':>10} {'export':>9} {'peak RSS':>9} {'output':>10} "
+        f"{'COPY':>8} {'ratio':>6}"
     )
     for url in urls:
         exports: list[ExportRun] = []

@@ -6,7 +6,8 @@
 Drops and recreates the database, loads MUSCLE's own schema (tests/reference/schema/postgres-<release>.sql)
 with psql, then streams ONE experiment with ONE block (slug `bench`) of N sessions x M trial results,
 their participants, profile answers, a playlist and feedback into it with COPY. Rows are shaped by the
-same helpers as the built-in demo (muscle_tui.db.demo). Prints the time of each step. See bench/README.md.
+same seeded generators as the built-in demo (muscle_tui.demo.generators). Prints the time of each step.
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -27,14 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
+import psycopg2.extensions
 from psycopg2 import sql
 from sqlalchemy.engine import URL, make_url
 
-from muscle_tui.db.demo import (
-    PLAYLISTS,
-    PROFILE_QUESTIONS,
-    PlaylistSpec,
-    SectionSpec,
+from muscle_tui.demo.generators import (
+    ResultRow,
     feedback_rows,
     participant_row,
     playlist_rows,
@@ -42,6 +41,8 @@ from muscle_tui.db.demo import (
     session_json,
     session_trials,
 )
+from muscle_tui.demo.playlists import PLAYLISTS, PlaylistSpec, SectionRow, SectionSpec
+from muscle_tui.demo.specs import PROFILE_QUESTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = REPO / "tests" / "reference" / "schema"
@@ -67,8 +68,8 @@ USUAL_INDEXES = (
 BENCH_PLAYLIST = PlaylistSpec(
     "Bench – categorization, pairs 1 & 2",
     "",
-    PLAYLISTS["categorization"].sections
-    + (
+    (
+        *PLAYLISTS["categorization"].sections,
         SectionSpec("", "", 0.0, 0.5, "CAT/click.wav", "click", "sync"),
         SectionSpec("", "", 0.0, 2.0, "CAT/silence.wav", "pause", "sync"),
     ),
@@ -135,7 +136,13 @@ def copy_rows(cur, table: str, columns: tuple[str, ...], lines: Iterator[str]) -
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     )
-    cur.copy_expert(statement.as_string(cur), source, size=1 << 16)
+    # COPY needs a blocking connection: muscle-tui's interruptible wait callback is process-wide.
+    waiting = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
+    try:
+        cur.copy_expert(statement.as_string(cur), source, size=1 << 16)
+    finally:
+        psycopg2.extensions.set_wait_callback(waiting)
     return source.rows
 
 
@@ -197,20 +204,7 @@ class BenchSize:
         return max(3, self.sessions // 100)
 
 
-RESULT_COLUMNS = (
-    "id",
-    "created_at",
-    "question_key",
-    "expected_response",
-    "given_response",
-    "comment",
-    "score",
-    "scoring_rule",
-    "section_id",
-    "session_id",
-    "participant_id",
-    "json_data",
-)
+RESULT_COLUMNS = ResultRow._fields
 SESSION_COLUMNS = (
     "id",
     "started_at",
@@ -222,17 +216,7 @@ SESSION_COLUMNS = (
     "json_data",
 )
 PARTICIPANT_COLUMNS = ("id", "unique_hash", "country_code", "access_info", "participant_id_url")
-SECTION_COLUMNS = (
-    "id",
-    "start_time",
-    "duration",
-    "filename",
-    "play_count",
-    "tag",
-    "group",
-    "playlist_id",
-    "song_id",
-)
+SECTION_COLUMNS = SectionRow._fields
 
 
 class BenchData:
@@ -392,8 +376,8 @@ def catalog_rows(release: str, size: BenchSize) -> list[tuple[str, tuple[str, ..
         rows.append(
             (
                 "experiment_block",
-                block_columns + ("description", "name", "rules_config", "name_en", "description_en"),
-                [block + (description, block_name, {}, block_name, description)],
+                (*block_columns, "description", "name", "rules_config", "name_en", "description_en"),
+                [(*block, description, block_name, {}, block_name, description)],
             )
         )
     else:

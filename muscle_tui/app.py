@@ -14,10 +14,11 @@ from muscle_tui.config import DatabaseTarget
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.errors import MuscleTuiError
 from muscle_tui.messages import DatabaseFailed, DatabaseOpened
-from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.connecting import ConnectingScreen
 from muscle_tui.screens.error import ErrorScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
+from muscle_tui.screens.export_progress import running_exports
+from muscle_tui.screens.palette import OffersCommands
 
 DEMO_LABEL = "demo"
 
@@ -100,14 +101,14 @@ class MuscleApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if isinstance(screen, BlocksScreen):
-            yield SystemCommand(
-                "Export block as JSON",
-                "Write the highlighted block as MUSCLE's 7-file JSON bundle (zip)",
-                screen.action_export_json,
-            )
-            yield SystemCommand(
-                "Export block as CSV",
-                "Open the CSV export form (fields, options, templates, preview) for the highlighted block",
-                screen.action_export_csv,
-            )
+        if isinstance(screen, OffersCommands):
+            yield from screen.palette_commands()
+
+    def cancel_exports(self) -> None:
+        """Ask every running export to stop; each removes its temporary output as it stops."""
+        running_exports(self).cancel_all()
+
+    def wait_for_exports(self, timeout: float) -> bool:
+        """Wait until every running export has stopped and cleaned up (callable from any thread,
+        a signal handler included); False when `timeout` seconds pass first."""
+        return running_exports(self).wait(timeout)

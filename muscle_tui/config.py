@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,13 +87,18 @@ def url_from_muscle_env(path: Path) -> URL:
 def resolve_database(
     db: str | None = None,
     env_file: str | os.PathLike[str] | None = None,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    db_source: str = "--db",
 ) -> DatabaseTarget:
-    """Pick the database: --db, then MUSCLE_TUI_DB, then --env-file or ./.env, then the demo."""
+    """Pick the database: --db, then MUSCLE_TUI_DB, then --env-file or ./.env, then the demo.
+
+    `db_source` names where `db` came from in messages (the CLI reads MUSCLE_TUI_DB into `db`
+    itself and passes ENV_VARIABLE here).
+    """
     environ = os.environ if environ is None else environ
     if db:
-        return DatabaseTarget(parse_url(db, "--db"), "--db")
+        return DatabaseTarget(parse_url(db, db_source), db_source)
     if environ.get(ENV_VARIABLE):
         return DatabaseTarget(parse_url(environ[ENV_VARIABLE], ENV_VARIABLE), ENV_VARIABLE)
     if env_file is not None:
@@ -103,7 +109,7 @@ def resolve_database(
     local_env = (cwd or Path.cwd()) / ".env"
     if local_env.is_file() and "SQL_DATABASE" in dotenv_values(local_env):
         return DatabaseTarget(url_from_muscle_env(local_env), str(local_env))
-    from muscle_tui.db.demo import demo_database_path, ensure_demo_database
+    from muscle_tui.demo import demo_database_path, ensure_demo_database
 
     path = ensure_demo_database(demo_database_path())
     return DatabaseTarget(URL.create("sqlite", database=str(path)), "demo", is_demo=True)

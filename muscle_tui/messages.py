@@ -1,70 +1,68 @@
-"""Small messages that workers post to the UI (thread-safe through `post_message`)."""
+"""The messages workers post to the UI (thread-safe through `post_message`): small typed dataclasses."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 from textual.message import Message
 
+from muscle_tui.db.catalog import BlockSummary, ExperimentSummary
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.progress import ExportResult
+from muscle_tui.export.progress import ExportProgress, ExportResult
 
 
+@dataclass
 class DatabaseOpened(Message):
     """The database opened and is a MUSCLE database."""
 
-    def __init__(self, database: MuscleDatabase) -> None:
-        super().__init__()
-        self.database = database
+    database: MuscleDatabase
 
 
+@dataclass
 class DatabaseFailed(Message):
     """The database could not be opened; `text` is the one-line reason."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
-class CatalogLoaded(Message):
-    """A catalog query (experiments or blocks) returned its rows."""
+@dataclass
+class ExperimentsLoaded(Message):
+    """The experiments query returned its rows."""
 
-    def __init__(self, rows: Sequence[object]) -> None:
-        super().__init__()
-        self.rows = list(rows)
+    rows: list[ExperimentSummary]
 
 
+@dataclass
+class BlocksLoaded(Message):
+    """The blocks query of one experiment returned its rows."""
+
+    rows: list[BlockSummary]
+
+
+@dataclass
 class CatalogFailed(Message):
-    """A catalog query failed; `text` is the one-line reason."""
+    """A catalog query (experiments or blocks) failed; `text` is the one-line reason."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    text: str
 
 
+@dataclass
 class ExportProgressed(Message):
-    """An export reached `done` of `total` objects in `stage`, `elapsed` seconds after it started."""
+    """An export reported how far it is (every report the engine's reporter sends)."""
 
-    def __init__(self, stage: str, done: int, total: int | None, elapsed: float) -> None:
-        super().__init__()
-        self.stage = stage
-        self.done = done
-        self.total = total
-        self.elapsed = elapsed
+    progress: ExportProgress
 
 
+@dataclass
 class ExportFinished(Message):
     """An export wrote its output."""
 
-    def __init__(self, result: ExportResult) -> None:
-        super().__init__()
-        self.result = result
+    result: ExportResult
 
 
+@dataclass
 class ExportFailed(Message):
     """An export stopped: cancelled by the user, or failed with the one-line `text`."""
 
-    def __init__(self, text: str, cancelled: bool = False) -> None:
-        super().__init__()
-        self.text = text
-        self.cancelled = cancelled
+    text: str
+    cancelled: bool = False

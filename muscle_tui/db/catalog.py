@@ -179,18 +179,19 @@ def _block(row) -> BlockSummary:
     )
 
 
-_ALL = object()
+ALL_EXPERIMENTS = object()
+"""`list_blocks` of every experiment (None asks for the blocks without one)."""
 
 
 def list_blocks(
-    conn: Connection, schema: MuscleSchema, experiment_id: int | object | None = _ALL
+    conn: Connection, schema: MuscleSchema, experiment_id: int | object | None = ALL_EXPERIMENTS
 ) -> list[BlockSummary]:
     """Blocks with their counts: all of them, those of one experiment, or (None) those without one."""
     query = _blocks_query(schema)
     e = schema.table("experiment_experiment")
     if experiment_id is None:
         query = query.where(e.c.id.is_(None))
-    elif experiment_id is not _ALL:
+    elif experiment_id is not ALL_EXPERIMENTS:
         query = query.where(e.c.id == experiment_id)
     return [_block(row) for row in conn.execute(query)]
 

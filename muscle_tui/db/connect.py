@@ -4,42 +4,120 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Connection, Engine, RootTransaction
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from muscle_tui.errors import DatabaseError
 
 CONNECT_TIMEOUT_SECONDS = 10
+LOCK_TIMEOUT_SECONDS = 30
+READ_ONLY_OPTION = "-c default_transaction_read_only=on"
+# A peer that stopped answering is noticed after about 30 + 3 × 10 seconds of silence.
+KEEPALIVES = {
+    "keepalives": "1",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+}
+
+
+def _seconds_setting(name: str, default: int, minimum: int) -> int:
+    try:
+        return max(minimum, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
 
 
 def connect_timeout() -> int:
     """Seconds to wait for the server (MUSCLE_TUI_CONNECT_TIMEOUT, default 10)."""
-    try:
-        return max(1, int(os.environ.get("MUSCLE_TUI_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS)))
-    except ValueError:
-        return CONNECT_TIMEOUT_SECONDS
+    return _seconds_setting("MUSCLE_TUI_CONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS, 1)
+
+
+def lock_timeout() -> int:
+    """Seconds a query may wait for a table another session locked (MUSCLE_TUI_LOCK_TIMEOUT, default
+    30; 0 waits for ever)."""
+    return _seconds_setting("MUSCLE_TUI_LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS, 0)
+
+
+def session_options(url: URL, environ: Mapping[str, str] | None = None) -> str:
+    """The server options of every connection: the user's own (`PGOPTIONS`, then the URL's
+    `options`), then muscle-tui's, last, so that read-only holds whatever the user's say."""
+    environ = os.environ if environ is None else environ
+    given = url.query.get("options")
+    parts = [environ.get("PGOPTIONS", "")]
+    parts.extend([given] if isinstance(given, str) else list(given or ()))
+    parts.append(f"-c lock_timeout={lock_timeout() * 1000}")
+    parts.append(READ_ONLY_OPTION)
+    return " ".join(part.strip() for part in parts if part and part.strip())
+
+
+def wait_interruptibly(conn: Any) -> None:
+    """psycopg2's wait callback: wait for the server in Python, not inside libpq.
+
+    A signal handler then runs during a long query (the CLI's handler sets the export's cancel
+    event, and the statement is cancelled on the server); Ctrl-C cancels the statement as
+    psycopg2's own `wait_select` does. Connecting gives up after `connect_timeout()` seconds, which
+    libpq does not enforce on connections made this way.
+    """
+    import psycopg2
+    import psycopg2.extensions as ext
+
+    connecting = conn.status not in (ext.STATUS_READY, ext.STATUS_BEGIN, ext.STATUS_PREPARED)
+    deadline = time.monotonic() + connect_timeout() if connecting else None
+    while True:
+        try:
+            state = conn.poll()
+            if state == ext.POLL_OK:
+                return
+            timeout = None
+            if deadline is not None:
+                timeout = deadline - time.monotonic()
+                if timeout <= 0:
+                    raise psycopg2.OperationalError("timeout expired")
+            fileno = conn.fileno()
+            if state == ext.POLL_READ:
+                select.select([fileno], [], [], timeout)
+            elif state == ext.POLL_WRITE:
+                select.select([], [fileno], [], timeout)
+            else:
+                raise psycopg2.OperationalError(f"unexpected poll state {state}")
+        except KeyboardInterrupt:
+            if connecting:
+                raise
+            conn.cancel()
+
+
+def _use_interruptible_waits() -> None:
+    import psycopg2.extensions
+
+    psycopg2.extensions.set_wait_callback(wait_interruptibly)
 
 
 def open_engine(url: URL) -> Engine:
     """An engine whose every connection refuses writes (PostgreSQL read-only sessions, SQLite mode=ro)."""
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    engine = create_engine(
+    _use_interruptible_waits()
+    connect_args: dict[str, object] = {
+        "connect_timeout": connect_timeout(),
+        "application_name": "muscle-tui",
+        "options": session_options(url),
+    }
+    connect_args.update({key: value for key, value in KEEPALIVES.items() if key not in url.query})
+    return create_engine(
         url,
         # A connection the server dropped while idle (a restart, a firewall) is replaced on checkout.
         pool_pre_ping=True,
-        connect_args={
-            "connect_timeout": connect_timeout(),
-            "application_name": "muscle-tui",
-            "options": "-c default_transaction_read_only=on",
-        },
+        connect_args=connect_args,
     )
-    return engine
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -87,50 +165,29 @@ def error_line(exc: BaseException, url: URL | None = None) -> str:
     return line.removeprefix("(psycopg2.OperationalError) ")
 
 
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """The exception types of SQLAlchemy and of the two drivers."""
+    import psycopg2
+
+    return (SQLAlchemyError, psycopg2.Error, sqlite3.Error)
+
+
+def database_error(
+    exc: BaseException, url: URL | None = None, doing: str = "reading the database"
+) -> DatabaseError:
+    """The one-line DatabaseError for a driver error."""
+    return DatabaseError(f"error {doing}: {error_line(exc, url)}")
+
+
 @contextlib.contextmanager
 def translate_errors(url: URL | None = None, doing: str = "reading the database") -> Iterator[None]:
-    """Turn driver errors into one-line DatabaseErrors."""
+    """Turn driver errors (SQLAlchemy's, or psycopg2's and sqlite3's own) into one-line DatabaseErrors.
+
+    This module is the only place where a database error becomes a MuscleTuiError.
+    """
     try:
         yield
     except DatabaseError:
         raise
-    except DBAPIError as exc:
-        raise DatabaseError(f"error {doing}: {error_line(exc, url)}") from None
-    except SQLAlchemyError as exc:
-        raise DatabaseError(f"error {doing}: {error_line(exc, url)}") from None
-
-
-@contextlib.contextmanager
-def snapshot(engine: Engine) -> Iterator[Connection]:
-    """One consistent, read-only view of the database: REPEATABLE READ READ ONLY on PostgreSQL.
-
-    When the block fails, its error is the one raised: ending the transaction on a connection
-    that was lost (the server restarted, the backend was terminated) cannot replace it.
-    """
-    with translate_errors(engine.url):
-        if engine.dialect.name == "postgresql":
-            conn = engine.connect().execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
-        else:
-            conn = engine.connect()
-        try:
-            transaction = conn.begin()
-            try:
-                yield conn
-            except BaseException:
-                _end_quietly(conn, transaction)
-                raise
-            transaction.commit()
-        finally:
-            with contextlib.suppress(Exception):
-                conn.close()
-
-
-def _end_quietly(conn: Connection, transaction: RootTransaction) -> None:
-    """Roll back after a failure; a connection that is gone is invalidated instead of reused."""
-    try:
-        transaction.rollback()
-    except Exception:  # noqa: BLE001 - the block's own error is the one to report
-        with contextlib.suppress(Exception):
-            conn.invalidate()
+    except driver_errors() as exc:
+        raise database_error(exc, url, doing) from None

@@ -1,13 +1,17 @@
-"""A MUSCLE database opened read-only: its engine, its schema release, and catalog queries."""
+"""A MUSCLE database opened read-only: its engine, its schema release, snapshots and catalog queries."""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 from sqlalchemy.engine import URL, Engine
 
 from muscle_tui.db import catalog
-from muscle_tui.db.catalog import BlockSummary, ExperimentSummary
-from muscle_tui.db.connect import open_engine, snapshot, translate_errors
+from muscle_tui.db.catalog import ALL_EXPERIMENTS, BlockSummary, ExperimentSummary
+from muscle_tui.db.connect import open_engine, translate_errors
 from muscle_tui.db.schema import MuscleSchema, detect_schema
+from muscle_tui.db.stream import Snapshot, open_snapshot
 
 
 class MuscleDatabase:
@@ -24,33 +28,39 @@ class MuscleDatabase:
         """Connect, and check that this is a MUSCLE database of a known release."""
         engine = open_engine(url)
         try:
-            with translate_errors(url, "connecting to the database"):
-                with engine.connect() as conn:
-                    schema = detect_schema(conn)
+            with translate_errors(url, "connecting to the database"), engine.connect() as conn:
+                schema = detect_schema(conn)
         except BaseException:
             engine.dispose()
             raise
         return cls(engine, schema, url, label)
 
     def close(self) -> None:
+        """Close every connection."""
         self.engine.dispose()
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """One consistent, read-only view of the database (see `db.stream.Snapshot`)."""
+        with open_snapshot(self.engine, self.schema) as snap:
+            yield snap
 
     def experiments(self) -> list[ExperimentSummary]:
         """Every experiment with its counts (and a row for blocks without one)."""
-        with snapshot(self.engine) as conn, translate_errors(self.url):
-            return catalog.list_experiments(conn, self.schema)
+        with self.snapshot() as snap, translate_errors(self.url):
+            return catalog.list_experiments(snap.conn, self.schema)
 
-    def blocks(self, experiment_id: int | object | None = catalog._ALL) -> list[BlockSummary]:
+    def blocks(self, experiment_id: int | object | None = ALL_EXPERIMENTS) -> list[BlockSummary]:
         """Blocks with their counts; see `catalog.list_blocks`."""
-        with snapshot(self.engine) as conn, translate_errors(self.url):
-            return catalog.list_blocks(conn, self.schema, experiment_id)
+        with self.snapshot() as snap, translate_errors(self.url):
+            return catalog.list_blocks(snap.conn, self.schema, experiment_id)
 
     def block(self, slug: str) -> BlockSummary:
         """The block with this slug (NotFoundError otherwise)."""
-        with snapshot(self.engine) as conn, translate_errors(self.url):
-            return catalog.find_block(conn, self.schema, slug)
+        with self.snapshot() as snap, translate_errors(self.url):
+            return catalog.find_block(snap.conn, self.schema, slug)
 
     def experiment(self, slug: str) -> ExperimentSummary:
         """The experiment with this slug (NotFoundError otherwise)."""
-        with snapshot(self.engine) as conn, translate_errors(self.url):
-            return catalog.find_experiment(conn, self.schema, slug)
+        with self.snapshot() as snap, translate_errors(self.url):
+            return catalog.find_experiment(snap.conn, self.schema, slug)

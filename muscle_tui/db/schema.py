@@ -2,12 +2,18 @@
 
 Two MUSCLE releases are supported: January 2025, where experiment and block names live in
 `experiment_*translatedcontent` tables, and 2026, where they are `name` columns.
+
+The tables are the only list of what muscle-tui reads: a database is of a release when it has
+every column of that release's tables, except the few defined `unread` (present in MUSCLE and
+needed to build a complete demo database, but never read, so not required).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -39,6 +45,11 @@ class Release(enum.Enum):
         return {"2025-01": "MUSCLE January 2025", "2026": "MUSCLE 2026"}[self.value]
 
 
+def _unread(name: str, *args: Any, **kwargs: Any) -> Column:
+    """A column of MUSCLE's table that muscle-tui never reads: a database may lack it."""
+    return Column(name, *args, info={"read": False}, **kwargs)
+
+
 def _common_tables(md: MetaData) -> dict[str, Table]:
     tables = {
         "experiment_phase": Table(
@@ -46,14 +57,14 @@ def _common_tables(md: MetaData) -> dict[str, Table]:
             md,
             Column("id", Integer, primary_key=True),
             Column("index", Integer, nullable=False),
-            Column("dashboard", Boolean, nullable=False),
-            Column("randomize", Boolean, nullable=False),
+            _unread("dashboard", Boolean, nullable=False),
+            _unread("randomize", Boolean, nullable=False),
             Column("experiment_id", Integer, nullable=False),
         ),
         "experiment_block_playlists": Table(
             "experiment_block_playlists",
             md,
-            Column("id", Integer, primary_key=True),
+            _unread("id", Integer, primary_key=True),
             Column("block_id", Integer, nullable=False),
             Column("playlist_id", Integer, nullable=False),
         ),
@@ -94,9 +105,9 @@ def _common_tables(md: MetaData) -> dict[str, Table]:
             md,
             Column("id", Integer, primary_key=True),
             Column("name", String(64), nullable=False),
-            Column("process_csv", Boolean, nullable=False),
-            Column("csv", Text, nullable=False),
-            Column("url_prefix", String(128), nullable=False),
+            _unread("process_csv", Boolean, nullable=False),
+            _unread("csv", Text, nullable=False),
+            _unread("url_prefix", String(128), nullable=False),
         ),
         "section_section": Table(
             "section_section",
@@ -138,8 +149,8 @@ def _block_columns() -> list[Column]:
     return [
         Column("id", Integer, primary_key=True),
         Column("slug", String(64), nullable=False),
-        Column("rounds", Integer, nullable=False),
-        Column("bonus_points", Integer, nullable=False),
+        _unread("rounds", Integer, nullable=False),
+        _unread("bonus_points", Integer, nullable=False),
         Column("rules", String(64), nullable=False),
         Column("phase_id", Integer),
         Column("index", Integer, nullable=False),
@@ -167,7 +178,7 @@ def build_metadata(release: Release) -> MetaData:
             Column("id", Integer, primary_key=True),
             Column("language", String(2), nullable=False),
             Column("name", String(64), nullable=False),
-            Column("description", Text, nullable=False),
+            _unread("description", Text, nullable=False),
             Column("block_id", Integer, nullable=False),
         )
         Table(
@@ -177,7 +188,7 @@ def build_metadata(release: Release) -> MetaData:
             Column("index", Integer, nullable=False),
             Column("language", String(2), nullable=False),
             Column("name", String(64), nullable=False),
-            Column("description", Text, nullable=False),
+            _unread("description", Text, nullable=False),
             Column("experiment_id", Integer, nullable=False),
         )
     else:
@@ -186,74 +197,45 @@ def build_metadata(release: Release) -> MetaData:
             md,
             *_block_columns(),
             Column("name", String(64), nullable=False),
-            Column("description", Text, nullable=False),
+            _unread("description", Text, nullable=False),
         )
         Table(
             "experiment_experiment",
             md,
             *_experiment_columns(),
             Column("name", String(64), nullable=False),
-            Column("description", Text, nullable=False),
+            _unread("description", Text, nullable=False),
         )
     return md
 
 
-# Columns muscle-tui reads; the ones a table has beyond these do not matter.
-_READ_COLUMNS = {
-    "experiment_phase": ("id", "index", "experiment_id"),
-    "experiment_block_playlists": ("block_id", "playlist_id"),
-    "experiment_feedback": ("id", "text", "block_id"),
-    "participant_participant": ("id", "unique_hash", "country_code", "access_info", "participant_id_url"),
-    "result_result": (
-        "id",
-        "created_at",
-        "question_key",
-        "expected_response",
-        "given_response",
-        "comment",
-        "score",
-        "scoring_rule",
-        "section_id",
-        "session_id",
-        "participant_id",
-        "json_data",
-    ),
-    "section_playlist": ("id", "name"),
-    "section_section": (
-        "id",
-        "start_time",
-        "duration",
-        "filename",
-        "play_count",
-        "tag",
-        "group",
-        "playlist_id",
-        "song_id",
-    ),
-    "section_song": ("id", "artist", "name"),
-    "session_session": (
-        "id",
-        "started_at",
-        "finished_at",
-        "final_score",
-        "block_id",
-        "participant_id",
-        "playlist_id",
-        "json_data",
-    ),
-    "experiment_block": ("id", "slug", "rules", "phase_id", "index"),
-    "experiment_experiment": ("id", "active", "slug"),
-}
-_RELEASE_COLUMNS = {
-    Release.JAN_2025: {
-        "experiment_blocktranslatedcontent": ("id", "language", "name", "block_id"),
-        "experiment_experimenttranslatedcontent": ("id", "index", "language", "name", "experiment_id"),
-    },
-    Release.V2026: {
-        "experiment_block": ("name",),
-        "experiment_experiment": ("name",),
-    },
-}
+def read_columns(metadata: MetaData) -> dict[str, tuple[str, ...]]:
+    """Each table's columns muscle-tui reads (all but the `unread` ones), in definition order."""
+    return {
+        table.name: tuple(column.name for column in table.columns if column.info.get("read", True))
+        for table in metadata.tables.values()
+    }
+
+
+@functools.cache
+def _wanted_columns() -> tuple[dict[str, tuple[str, ...]], dict[Release, dict[str, tuple[str, ...]]]]:
+    """The columns every release reads, and those only some releases read, per release."""
+    per_release = {release: read_columns(build_metadata(release)) for release in Release}
+    first, *others = per_release.values()
+    common = {
+        table: tuple(c for c in columns if all(c in other.get(table, ()) for other in others))
+        for table, columns in first.items()
+        if all(table in other for other in others)
+    }
+    specific = {
+        release: {
+            table: only
+            for table, columns in wanted.items()
+            if (only := tuple(c for c in columns if c not in common.get(table, ())))
+        }
+        for release, wanted in per_release.items()
+    }
+    return common, specific
 
 
 @dataclass(frozen=True)
@@ -279,12 +261,13 @@ def _missing(found: dict[str, set[str]], wanted: dict[str, tuple[str, ...]]) -> 
 
 def detect_schema(conn: Connection) -> MuscleSchema:
     """Tell the MUSCLE release from the database itself, or say what is missing."""
+    common, specific = _wanted_columns()
     inspector = inspect(conn)
     names = set(inspector.get_table_names())
-    interesting = set(_READ_COLUMNS) | {t for cols in _RELEASE_COLUMNS.values() for t in cols}
+    interesting = set(common) | {t for cols in specific.values() for t in cols}
     found = {table: {c["name"] for c in inspector.get_columns(table)} for table in names & interesting}
-    common_missing = _missing(found, _READ_COLUMNS)
-    candidates = {release: _missing(found, cols) for release, cols in _RELEASE_COLUMNS.items()}
+    common_missing = _missing(found, common)
+    candidates = {release: _missing(found, cols) for release, cols in specific.items()}
     if not common_missing:
         for release in (Release.V2026, Release.JAN_2025):
             if not candidates[release]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
@@ -11,14 +15,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 from muscle_tui.db.catalog import BlockSummary, ExperimentSummary
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.errors import MuscleTuiError
-from muscle_tui.export.json_bundle import default_json_output, write_json_bundle
-from muscle_tui.export.progress import CancelToken, ExportResult, ProgressCallback
-from muscle_tui.messages import CatalogFailed, CatalogLoaded
-from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
+from muscle_tui.export.json import default_json_name, write_json_bundle
+from muscle_tui.export.progress import ExportResult, ProgressCallback
+from muscle_tui.messages import BlocksLoaded, CatalogFailed
 from muscle_tui.screens.export_csv import ExportCsvScreen
+from muscle_tui.screens.export_flow import ExportJob
 from muscle_tui.screens.export_path import ExportPathDialog
-from muscle_tui.screens.export_progress import ExportProgressScreen, ExportRun
-from muscle_tui.screens.formatting import format_date, format_size, number, plain, printable, right
+from muscle_tui.screens.formatting import format_date, number, plain, printable, right
 
 NAME_WIDTH = 20
 
@@ -26,8 +29,8 @@ NAME_WIDTH = 20
 class BlocksScreen(Screen[None]):
     """A table of an experiment's blocks; the export bindings act on the highlighted block.
 
-    Each export format is a binding whose action asks for its options and then runs the engine:
-    `j` through `run_export`; `c` opens the CSV export form (ExportCsvScreen), which does the same.
+    Each export format is a binding (and a palette command) that asks for its options and then
+    runs the export flow: `j` opens the path dialog, `c` the CSV export form.
     """
 
     BINDINGS = [
@@ -92,10 +95,10 @@ class BlocksScreen(Screen[None]):
         except MuscleTuiError as exc:
             self.post_message(CatalogFailed(str(exc)))
         else:
-            self.post_message(CatalogLoaded(rows))
+            self.post_message(BlocksLoaded(rows))
 
-    @on(CatalogLoaded)
-    def _show_blocks(self, message: CatalogLoaded) -> None:
+    @on(BlocksLoaded)
+    def _show_blocks(self, message: BlocksLoaded) -> None:
         table = self.query_one(DataTable)
         table.clear()
         self.blocks = {}
@@ -118,7 +121,8 @@ class BlocksScreen(Screen[None]):
         self.query_one("#status", Static).update(
             "This experiment has no blocks."
             if not message.rows
-            else f"{len(message.rows)} block(s). Sessions: finished / total; first and last session dates in UTC."
+            else f"{len(message.rows)} block(s). "
+            "Sessions: finished / total; first and last session dates in UTC."
         )
         table.focus()
 
@@ -136,13 +140,27 @@ class BlocksScreen(Screen[None]):
         self.query_one("#status", Static).update(message.text)
         self.notify(message.text, severity="error", title="Cannot list the blocks", markup=False)
 
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """The exports of the highlighted block."""
+        yield SystemCommand(
+            "Export block as JSON",
+            "Write the highlighted block as MUSCLE's 7-file JSON bundle (zip)",
+            self.action_export_json,
+        )
+        yield SystemCommand(
+            "Export block as CSV",
+            "Open the CSV export form (fields, options, templates, preview) for the highlighted block",
+            self.action_export_csv,
+        )
+
     def action_export_json(self) -> None:
         """Export the highlighted block as MUSCLE's JSON bundle (asks for the path first)."""
         block = self.selected_block
         if block is None:
             self.notify("No block selected.", severity="warning")
             return
-        self._export_json(block)
+        title = f"Export block {block.slug} as a JSON bundle"
+        self.app.push_screen(ExportPathDialog(title, json_export_job(self.database, block.slug)))
 
     def action_export_csv(self) -> None:
         """Open the CSV export form for the highlighted block."""
@@ -152,33 +170,16 @@ class BlocksScreen(Screen[None]):
             return
         self.app.push_screen(ExportCsvScreen(self.database, block))
 
-    @work(exclusive=True, group="export")
-    async def _export_json(self, block: BlockSummary) -> None:
-        output = await self.app.push_screen_wait(
-            ExportPathDialog(f"Export block {block.slug} as a JSON bundle", default_json_output(block.slug))
-        )
-        if output is None:
-            return
-        force = False
-        if output.exists():
-            if not await self.app.push_screen_wait(ConfirmReplaceDialog(output)):
-                return
-            force = True
 
-        def run(progress: ProgressCallback, cancel: CancelToken) -> ExportResult:
-            return write_json_bundle(
-                self.database, block.slug, output, force=force, progress=progress, cancel=cancel
-            )
+def json_export_job(database: MuscleDatabase, slug: str) -> ExportJob:
+    """The JSON bundle export of block `slug`, for the export flow."""
 
-        await self.run_export(f"Exporting {block.slug} to {output.name}", run)
+    def run(output: Path, force: bool, progress: ProgressCallback, cancel: threading.Event) -> ExportResult:
+        return write_json_bundle(database, slug, output, force=force, progress=progress, cancel=cancel)
 
-    async def run_export(self, title: str, run: ExportRun, unit: str = "objects") -> None:
-        """Show the progress of `run` and, when it wrote its output, notify its path and size."""
-        result = await self.app.push_screen_wait(ExportProgressScreen(title, run, unit))
-        if result is not None:
-            self.notify(
-                f"{result.path} ({format_size(result.bytes)}, {result.count:,} {unit}, {result.seconds:.1f} s)",
-                title="Export written",
-                timeout=10,
-                markup=False,
-            )
+    return ExportJob(
+        default_name=default_json_name(slug),
+        title=lambda output: f"Exporting {slug} to {output.name}",
+        unit="objects",
+        run=run,
+    )

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from muscle_tui.db.catalog import ExperimentSummary
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.errors import MuscleTuiError
-from muscle_tui.messages import CatalogFailed, CatalogLoaded
+from muscle_tui.messages import CatalogFailed, ExperimentsLoaded
 from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.formatting import number, plain, right
 
@@ -61,10 +61,10 @@ class ExperimentsScreen(Screen[None]):
         except MuscleTuiError as exc:
             self.post_message(CatalogFailed(str(exc)))
         else:
-            self.post_message(CatalogLoaded(rows))
+            self.post_message(ExperimentsLoaded(rows))
 
-    @on(CatalogLoaded)
-    def _show_experiments(self, message: CatalogLoaded) -> None:
+    @on(ExperimentsLoaded)
+    def _show_experiments(self, message: ExperimentsLoaded) -> None:
         table = self.query_one(ExperimentTable)
         table.clear()
         self.experiments = {}

@@ -1,37 +1,41 @@
-"""Asks where an export should go, prefilled with a default path."""
+"""Asks where an export should go and runs it there (the export flow), prefilled with a default path.
+
+The dialog stays open until the export is written or cancelled: when the user keeps an existing
+file, it asks again; when the path or the export fails, it shows why.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from muscle_tui.export.progress import ExportResult
+from muscle_tui.screens.export_flow import ExportJob, run_export_flow, suggested_path
+from muscle_tui.screens.export_progress import Outcome
 
-def resolve_output_path(text: str, default_name: str) -> Path | None:
-    """The absolute path the user typed (~ expanded; an existing directory gets `default_name`)."""
-    text = text.strip()
-    if not text:
-        return None
-    path = Path(text).expanduser()
-    if path.is_dir():
-        path = path / default_name
-    return path.absolute()
+JSON_PATH_HINT = (
+    "Ending in .zip: one zip file; otherwise a new directory of the 7 JSON files.\n"
+    "A folder (one that exists, or a path ending in /) receives the default file name.\n"
+    "Enter exports, Escape cancels."
+)
 
 
-class ExportPathDialog(ModalScreen[Path | None]):
-    """Returns the chosen output path, or None when cancelled."""
+class ExportPathDialog(ModalScreen[ExportResult | None]):
+    """Runs `job` to the path the user gives; returns its result, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, default: Path) -> None:
+    def __init__(self, title: str, job: ExportJob, hint: str = JSON_PATH_HINT) -> None:
         super().__init__()
         self.dialog_title = title
-        self.default = default
+        self.job = job
+        self.hint = hint
+        self.default = suggested_path(job.default_name)
+        self.exporting = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -39,12 +43,7 @@ class ExportPathDialog(ModalScreen[Path | None]):
             yield Label("Write to:", classes="dialog-label")
             yield Input(value=str(self.default), id="output-path")
             yield Static("", id="path-error", classes="dialog-error", markup=False)
-            yield Static(
-                "Ending in .zip: one zip file; otherwise a new directory of the 7 JSON files.\n"
-                "An existing directory receives the default file name.\n"
-                "Enter exports, Escape cancels.",
-                classes="dialog-hint",
-            )
+            yield Static(self.hint, classes="dialog-hint", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export")
                 yield Button("Cancel", id="cancel")
@@ -55,13 +54,29 @@ class ExportPathDialog(ModalScreen[Path | None]):
     @on(Input.Submitted)
     @on(Button.Pressed, "#export")
     def _submit(self) -> None:
-        path = resolve_output_path(self.query_one(Input).value, self.default.name)
-        if path is None:
-            error = self.query_one("#path-error", Static)
-            error.update("Type a file name.")
-            error.display = True
-            return
-        self.dismiss(path)
+        if not self.exporting:
+            self.exporting = True
+            self._export(self.query_one(Input).value)
+
+    @work(exclusive=True, group="export-flow")
+    async def _export(self, text: str) -> None:
+        try:
+            outcome = await run_export_flow(self.app, self.job, text)
+        finally:
+            self.exporting = False
+        if outcome.outcome is Outcome.WRITTEN:
+            self.dismiss(outcome.result)
+        elif outcome.outcome is Outcome.CANCELLED:
+            self.dismiss(None)
+        else:
+            self.show_error(outcome.error)
+
+    def show_error(self, text: str | None) -> None:
+        """Show why the export did not happen (nothing when `text` is None) and return to the path."""
+        error = self.query_one("#path-error", Static)
+        error.update(text or "")
+        error.display = text is not None
+        self.query_one(Input).focus()
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

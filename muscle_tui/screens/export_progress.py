@@ -1,31 +1,39 @@
-"""Runs an export in a worker thread and shows how far it is; Escape cancels it."""
+"""Runs an export in a worker thread and shows each progress report it sends; Escape cancels it.
+
+Every running export is listed in its app's `RunningExports`, so that a signal handler (on any
+thread) can cancel them all and wait until each has removed its temporary output.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
 from muscle_tui.errors import ExportCancelled, MuscleTuiError
-from muscle_tui.export.progress import CancelToken, ExportProgress, ExportResult, ProgressCallback
+from muscle_tui.export.files import OutputExists
+from muscle_tui.export.progress import ExportProgress, ExportResult, ProgressCallback, raise_if_cancelled
 from muscle_tui.messages import ExportFailed, ExportFinished, ExportProgressed
 from muscle_tui.screens.formatting import format_duration
 
-ExportRun = Callable[[ProgressCallback, CancelToken], ExportResult]
-"""An export to run: called in a worker thread with a progress callback and a cancel token."""
-
-PROGRESS_INTERVAL_SECONDS = 0.1
+ExportRun = Callable[[ProgressCallback, threading.Event], ExportResult]
+"""An export to run: called in a worker thread with a progress callback and a cancel event."""
 
 
-def describe_progress(done: int, total: int | None, elapsed: float, unit: str) -> str:
+def describe_progress(progress: ExportProgress, unit: str) -> str:
     """`1,200 of 5,000 objects written · 600 objects/s · ETA 0:06` (rate and ETA once measurable)."""
+    done, total, elapsed = progress.done, progress.total, progress.elapsed
     parts = [f"{done:,} of {total:,} {unit} written" if total is not None else f"{done:,} {unit} written"]
     if elapsed > 0 and done > 0:
         rate = done / elapsed
@@ -35,8 +43,78 @@ def describe_progress(done: int, total: int | None, elapsed: float, unit: str) -
     return " · ".join(parts)
 
 
-class ExportProgressScreen(ModalScreen[ExportResult | None]):
-    """Returns the ExportResult, or None when the export was cancelled or failed (after a notification)."""
+class Outcome(Enum):
+    """Where an export (or the flow around it) ended."""
+
+    WRITTEN = "written"
+    CANCELLED = "cancelled"
+    KEPT = "kept"
+    """The target exists and the user chose not to replace it."""
+    REFUSED = "refused"
+    """The path or the export failed; `error` says why."""
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    """How an export ended: its result when written, the one-line reason when refused."""
+
+    outcome: Outcome
+    result: ExportResult | None = None
+    error: str | None = None
+
+
+@dataclass(eq=False)
+class ExportHandle:
+    """One running export as other threads see it: its cancel event, and whether it has begun
+    (its worker runs) and stopped (its output is written or cleaned up)."""
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    begun: threading.Event = field(default_factory=threading.Event)
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+    def settled(self, timeout: float) -> bool:
+        """Wait until the export has stopped; an export cancelled before it began never starts."""
+        if self.cancel.is_set() and not self.begun.is_set():
+            return True
+        return self.stopped.wait(max(0.0, timeout))
+
+
+class RunningExports:
+    """The exports one app is running. Safe to use from any thread, a signal handler included."""
+
+    def __init__(self) -> None:
+        self._handles: set[ExportHandle] = set()
+
+    def add(self, handle: ExportHandle) -> None:
+        self._handles.add(handle)
+
+    def discard(self, handle: ExportHandle) -> None:
+        self._handles.discard(handle)
+
+    def cancel_all(self) -> None:
+        """Ask every running export to stop at its next row."""
+        for handle in tuple(self._handles):
+            handle.cancel.set()
+
+    def wait(self, timeout: float) -> bool:
+        """True once every running export has stopped, False when `timeout` seconds pass first."""
+        deadline = time.monotonic() + timeout
+        return all(handle.settled(deadline - time.monotonic()) for handle in tuple(self._handles))
+
+
+_REGISTRIES: weakref.WeakKeyDictionary[App[Any], RunningExports] = weakref.WeakKeyDictionary()
+
+
+def running_exports(app: App[Any]) -> RunningExports:
+    """The exports `app` is running."""
+    registry = _REGISTRIES.get(app)
+    if registry is None:
+        registry = _REGISTRIES[app] = RunningExports()
+    return registry
+
+
+class ExportProgressScreen(ModalScreen[ExportOutcome]):
+    """Runs `run` and returns how it ended; `shown` is the last progress report on screen."""
 
     BINDINGS = [Binding("escape", "cancel_export", "Cancel export")]
 
@@ -45,9 +123,14 @@ class ExportProgressScreen(ModalScreen[ExportResult | None]):
         self.export_title = title
         self.export_run = run
         self.unit = unit
-        self.cancel_token = CancelToken()
-        self.running = threading.Event()
-        self.stopped = threading.Event()
+        self.handle = ExportHandle()
+        self.shown: ExportProgress | None = None
+        self._exports = RunningExports()
+
+    @property
+    def cancel(self) -> threading.Event:
+        """Set to stop the export (from any thread)."""
+        return self.handle.cancel
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -58,33 +141,26 @@ class ExportProgressScreen(ModalScreen[ExportResult | None]):
             yield Static("Escape cancels the export; nothing is left behind.", classes="dialog-hint")
 
     def on_mount(self) -> None:
+        self._exports = running_exports(self.app)
+        self._exports.add(self.handle)
         self._run_export()
 
     def on_unmount(self) -> None:
-        self.cancel_token.cancel()
+        self.handle.cancel.set()
+        if not self.handle.begun.is_set():
+            self._exports.discard(self.handle)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _run_export(self) -> None:
-        started = time.monotonic()
-        last_post = -PROGRESS_INTERVAL_SECONDS
-        last_stage = None
-
-        def report(progress: ExportProgress) -> None:
-            nonlocal last_post, last_stage
-            now = time.monotonic()
-            finished = progress.total is not None and progress.done >= progress.total
-            if finished or progress.stage != last_stage or now - last_post >= PROGRESS_INTERVAL_SECONDS:
-                last_post, last_stage = now, progress.stage
-                self.post_message(
-                    ExportProgressed(progress.stage, progress.done, progress.total, now - started)
-                )
-
-        self.running.set()
+        handle = self.handle
+        handle.begun.set()
         try:
-            self.cancel_token.raise_if_cancelled()
-            result = self.export_run(report, self.cancel_token)
+            raise_if_cancelled(handle.cancel)
+            result = self.export_run(self._report, handle.cancel)
         except ExportCancelled as exc:
             self.post_message(ExportFailed(str(exc), cancelled=True))
+        except OutputExists as exc:
+            self.post_message(ExportFailed(f"{exc.path} already exists; it was kept and nothing was written"))
         except MuscleTuiError as exc:
             self.post_message(ExportFailed(str(exc)))
         except Exception as exc:  # noqa: BLE001 - the user sees one line, never a traceback
@@ -92,36 +168,34 @@ class ExportProgressScreen(ModalScreen[ExportResult | None]):
         else:
             self.post_message(ExportFinished(result))
         finally:
-            self.stopped.set()
+            handle.stopped.set()
+            self._exports.discard(handle)
 
-    def stop_and_wait(self, timeout: float) -> bool:
-        """Cancel the export and wait (from any thread) until it has cleaned up; False on timeout."""
-        self.cancel_token.cancel()
-        return not self.running.is_set() or self.stopped.wait(timeout)
+    def _report(self, progress: ExportProgress) -> None:
+        self.post_message(ExportProgressed(progress))
 
     @on(ExportProgressed)
     def _show_progress(self, message: ExportProgressed) -> None:
-        if self.cancel_token.cancelled:
+        if self.handle.cancel.is_set():
             return
-        self.query_one("#stage", Static).update(f"Writing {message.stage}")
-        self.query_one(ProgressBar).update(total=message.total, progress=message.done)
-        self.query_one("#rate", Static).update(
-            describe_progress(message.done, message.total, message.elapsed, self.unit)
-        )
+        progress = message.progress
+        self.query_one("#stage", Static).update(f"Writing {progress.stage}")
+        self.query_one(ProgressBar).update(total=progress.total, progress=progress.done)
+        self.query_one("#rate", Static).update(describe_progress(progress, self.unit))
+        self.shown = progress
 
     @on(ExportFinished)
     def _finished(self, message: ExportFinished) -> None:
-        self.dismiss(message.result)
+        self.dismiss(ExportOutcome(Outcome.WRITTEN, result=message.result))
 
     @on(ExportFailed)
     def _failed(self, message: ExportFailed) -> None:
         if message.cancelled:
-            self.app.notify(message.text, title="Export cancelled", severity="warning", markup=False)
+            self.dismiss(ExportOutcome(Outcome.CANCELLED))
         else:
-            self.app.notify(message.text, title="Export failed", severity="error", markup=False)
-        self.dismiss(None)
+            self.dismiss(ExportOutcome(Outcome.REFUSED, error=message.text))
 
     def action_cancel_export(self) -> None:
         """Ask the export to stop at its next row; the screen closes once it has cleaned up."""
-        self.cancel_token.cancel()
+        self.handle.cancel.set()
         self.query_one("#stage", Static).update("Cancelling …")

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from muscle_tui.export.templates import valid_template_name
+from muscle_tui.export.csv import valid_template_name
 
 
 def template_name_problem(name: str, reserved: Collection[str]) -> str | None:

@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from muscle_tui import __version__
-from muscle_tui.cli import main
+from muscle_tui.cli import cli, main
+from muscle_tui.cli.state import CliState
 from tests.support.fake_pg import RejectingServer
 
 PASSWORD = "Sup3rS3cret-pw"
@@ -25,15 +27,12 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_version(capsys) -> None:
-    with pytest.raises(SystemExit) as info:
-        main(["--version"])
-    assert info.value.code == 0
+    assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"muscle-tui {__version__}"
 
 
 def test_help_names_the_subcommands(capsys) -> None:
-    with pytest.raises(SystemExit):
-        main(["--help"])
+    assert main(["--help"]) == 0
     out = capsys.readouterr().out
     for word in ("list", "export", "templates", "demo", "MUSCLE_TUI_DB"):
         assert word in out
@@ -72,6 +71,53 @@ def test_list_shows_every_block_with_sql_counts(request, capsys, monkeypatch, fi
         assert rows[slug][1:] == [str(sessions), str(participants), str(results)]
 
 
+@pytest.mark.postgres
+def test_the_database_comes_from_muscle_tui_db_through_click(edge_url, monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("MUSCLE_TUI_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    url = edge_url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(cli, ["list"], env={"MUSCLE_TUI_DB": url}, obj=CliState())
+    assert result.exit_code == 0, result.output
+    assert {"edge_a", "edge_b", "edge_empty"} <= set(_list_rows(result.stdout))
+
+
+def test_a_bad_url_in_muscle_tui_db_is_named_as_such(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("MUSCLE_TUI_DB", f"postgresql://u:{PASSWORD}@host:port/db")
+    code, out, err = run_cli(capsys, "list")
+    _assert_one_clear_line(code, out, err, "MUSCLE_TUI_DB is not a database URL")
+
+
+def test_db_on_the_command_line_wins_over_muscle_tui_db(capsys, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MUSCLE_TUI_DB", f"postgresql://u:{PASSWORD}@host:port/db")
+    code, out, err = run_cli(capsys, "--db", f"sqlite:///{tmp_path}/absent.db", "list")
+    _assert_one_clear_line(code, out, err, "no SQLite database")
+
+
+def test_the_state_never_shows_the_password() -> None:
+    state = CliState(db=f"postgresql://u:{PASSWORD}@host/db")
+    assert PASSWORD not in repr(state)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list", f"postgresql://aml:{PASSWORD}@db.example/muscle"],
+        [f"postgresql://aml:{PASSWORD}@db.example/muscle"],
+        ["export", "csv", "b", f"postgresql+psycopg2://aml:{PASSWORD}@db.example:5432/muscle"],
+        ["export", "json", "b", "--db", f"postgresql://aml:{PASSWORD}@db.example/muscle"],
+    ],
+    ids=["extra-argument", "no-such-command", "extra-argument-of-a-subcommand", "db-after-the-command"],
+)
+def test_a_usage_error_with_a_url_never_prints_its_password(capsys, argv) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Usage: muscle-tui" in captured.err and "Error: " in captured.err
+    assert PASSWORD not in captured.err
+    if "--db" not in argv:
+        assert "***" in captured.err
+
+
 def _assert_one_clear_line(code: int, out: str, err: str, *needles: str) -> None:
     assert code == 1
     assert out == ""
@@ -85,7 +131,7 @@ def _assert_one_clear_line(code: int, out: str, err: str, *needles: str) -> None
 
 
 def test_unreachable_server(capsys) -> None:
-    with socket_port() as port:
+    with SocketPort() as port:
         pass  # the port is closed again: nothing listens there
     code, out, err = run_cli(capsys, "--db", f"postgresql://u:{PASSWORD}@127.0.0.1:{port}/muscle", "list")
     _assert_one_clear_line(code, out, err, "refused")
@@ -138,7 +184,7 @@ def test_console_script_prints_no_traceback(tmp_path: Path) -> None:
     assert PASSWORD not in done.stderr
 
 
-class socket_port:
+class SocketPort:
     """A free local TCP port, bound while inside the block."""
 
     def __enter__(self) -> int:

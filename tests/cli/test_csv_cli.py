@@ -10,8 +10,7 @@ import pytest
 
 from muscle_tui.cli import main
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.csv_export import write_csv
-from muscle_tui.export.templates import BUILTIN_ORDER, find_template
+from muscle_tui.export.csv import BUILTIN_ORDER, find_template, write_csv
 from tests.support.csv_blocks import read_rows
 
 
@@ -120,10 +119,34 @@ def test_output_directory_gets_the_default_name(edge_db_env, capsys, tmp_path):
 
 
 @pytest.mark.postgres
+def test_a_path_ending_in_a_slash_is_a_new_directory_with_the_default_name(edge_db_env, capsys):
+    code, out, err = run_cli(
+        capsys, "export", "csv", "edge_empty", "--template", "long_profile", "-o", "newdir/"
+    )
+    assert code == 0, err
+    path = Path(out.strip())
+    assert path.parent == edge_db_env / "newdir"
+    assert re.fullmatch(r"edge_empty-long_profile-\d{8}T\d{6}Z\.csv", path.name)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert path.read_bytes() == b"block_name,participant_id,participant_country,participant_access_info\r\n"
+    assert [p.name for p in (edge_db_env / "newdir").iterdir()] == [path.name]
+
+
+@pytest.mark.postgres
+def test_the_output_path_expands_the_home_directory(edge_db_env, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    code, out, err = run_cli(capsys, "export", "csv", "edge_empty", "-o", "~/exports/")
+    assert code == 0, err
+    path = Path(out.strip())
+    assert path.parent == tmp_path / "home" / "exports" and path.name.startswith("edge_empty-wide-")
+
+
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["nope"], "no block with slug 'nope'"),
+        (["nope", "-o", "newdir/"], "no block with slug 'nope'"),
         (["edge_a", "--template", "nope"], "no template named 'nope'"),
         (["edge_a", "--session-fields", "block_id,shoe_size"], "unknown session field 'shoe_size'"),
         (["edge_a", "--options", "wide"], "unknown option 'wide'"),
@@ -158,7 +181,5 @@ def test_templates_shows_overrides_and_reports_broken_files(capsys, config_home)
     (long_line,) = [line for line in out.splitlines() if line.startswith("long ")]
     assert "My long" in long_line and long_line.endswith(f"{user / 'long.toml'} (overrides built-in)")
     assert len(out.splitlines()) == 11
-    assert (
-        err
-        == f"muscle-tui: {user / 'broken.toml'}:3: not valid TOML: Unclosed array at end of document (key 'session_fields')\n"
-    )
+    reason = "not valid TOML: Unclosed array at end of document (key 'session_fields')"
+    assert err == f"muscle-tui: {user / 'broken.toml'}:3: {reason}\n"

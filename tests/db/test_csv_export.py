@@ -14,10 +14,21 @@ import pytest
 
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.errors import ExportCancelled, NotFoundError, OutputError
-from muscle_tui.export.csv_export import default_csv_output, preview_csv, write_csv
-from muscle_tui.export.csv_selection import OPTIONS, RESULT_FIELDS, SESSION_FIELDS, CsvSelection
-from muscle_tui.export.progress import CancelToken, ExportProgress
-from muscle_tui.export.templates import BUILTIN_ORDER, load_templates
+from muscle_tui.export import progress as progress_module
+from muscle_tui.export.csv import (
+    BUILTIN_ORDER,
+    OPTIONS,
+    RESULT_FIELDS,
+    SESSION_FIELDS,
+    CsvSelection,
+    default_csv_name,
+    load_templates,
+    preview_csv,
+    write_csv,
+)
+from muscle_tui.export.csv import export as csv_engine
+from muscle_tui.export.files import resolve_output
+from muscle_tui.export.progress import ExportProgress
 from tests.support.csv_blocks import (
     NO_SONG,
     SCHEMA,
@@ -40,7 +51,17 @@ WIDE = TEMPLATES["wide"].selection
 
 def fetch_threads() -> list[threading.Thread]:
     """Background threads still fetching results (there must be none once an export returns)."""
-    return [t for t in threading.enumerate() if t.name == "muscle-tui-csv-fetch"]
+    return [t for t in threading.enumerate() if t.name == "muscle-tui-fetch"]
+
+
+@pytest.fixture
+def every_report(monkeypatch):
+    """The engine's every progress report, without the reporter's rate limit (0.1 s)."""
+
+    def unthrottled(callback, cancel=None):
+        return progress_module.ProgressReporter(callback, cancel, interval=0)
+
+    monkeypatch.setattr(csv_engine, "ProgressReporter", unthrottled)
 
 
 def export(db: MuscleDatabase, slug: str, selection: CsvSelection, tmp_path: Path, name: str = "out.csv"):
@@ -391,13 +412,13 @@ def test_sqlite_block_exports_like_postgres(sqlite_writer, sqlite_db, tmp_path):
 
 def test_demo_database_exports_every_block_with_every_template(tmp_path):
     """The built-in demo (SQLite, 2026 schema): long rows = results (+ sessions without), wide = sessions."""
-    from muscle_tui.db.demo import write_demo_database
+    from muscle_tui.demo import write_demo_database
 
     db = MuscleDatabase.open(sqlite_url(write_demo_database(tmp_path / "demo.sqlite3")), "demo")
     try:
         for block in db.blocks():
             for name in ("long", "wide", "long_json", "wide_profile"):
-                header, rows = export(db, block.slug, TEMPLATES[name].selection, tmp_path, "demo.csv")
+                _header, rows = export(db, block.slug, TEMPLATES[name].selection, tmp_path, "demo.csv")
                 if TEMPLATES[name].selection.wide:
                     assert len(rows) == block.sessions
                 else:
@@ -439,7 +460,7 @@ def big_block(pg_writer):
 
 
 @pytest.mark.postgres
-def test_progress_is_reported_per_thousand_rows_and_at_the_end(pg_db, big_block, tmp_path):
+def test_progress_is_reported_per_thousand_rows_and_at_the_end(pg_db, big_block, tmp_path, every_report):
     reports: list[ExportProgress] = []
     result = write_csv(pg_db, big_block, LONG, tmp_path / "big.csv", progress=reports.append)
     assert result.count == 3000
@@ -453,12 +474,12 @@ def test_progress_is_reported_per_thousand_rows_and_at_the_end(pg_db, big_block,
 
 
 @pytest.mark.postgres
-def test_cancel_leaves_nothing_behind(pg_db, big_block, tmp_path):
-    token = CancelToken()
+def test_cancel_leaves_nothing_behind(pg_db, big_block, tmp_path, every_report):
+    token = threading.Event()
 
     def cancel_at_first_report(report: ExportProgress) -> None:
         if report.done >= 1000:
-            token.cancel()
+            token.set()
 
     with pytest.raises(ExportCancelled):
         write_csv(
@@ -511,6 +532,6 @@ def test_unknown_block_is_one_clear_error(pg_db, tmp_path):
 
 def test_default_output_name():
     now = datetime(2026, 11, 25, 13, 45, 1, tzinfo=timezone(timedelta(hours=1)))
-    path = default_csv_output("my_block", "wide", Path("/data"), now=now)
+    path = resolve_output(None, default_csv_name("my_block", "wide", now=now), Path("/data"))
     assert path == Path("/data/my_block-wide-20261125T124501Z.csv")
-    assert default_csv_output("b", "long").parent == Path.cwd()
+    assert resolve_output(None, default_csv_name("b", "long")).parent == Path.cwd()

@@ -19,8 +19,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.csv_export import CsvLineWriter, csv_line, json_cell, result_keys, write_csv
-from muscle_tui.export.csv_selection import OPTIONS, RESULT_FIELDS, SESSION_FIELDS, CsvSelection
+from muscle_tui.export.csv import OPTIONS, RESULT_FIELDS, SESSION_FIELDS, CsvSelection, write_csv
+from muscle_tui.export.csv.cells import json_cell
+from muscle_tui.export.csv.plan import result_keys
+from muscle_tui.export.csv.writer import CsvLineWriter, csv_line
 from tests.support.csv_blocks import (
     EPOCH,
     NO_SONG,

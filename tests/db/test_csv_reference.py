@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.csv_export import result_keys, wide_prefix, write_csv
-from muscle_tui.export.csv_selection import SESSION_FIELDS
-from muscle_tui.export.templates import BUILTIN_ORDER, CsvTemplate, load_templates
+from muscle_tui.export.csv import BUILTIN_ORDER, SESSION_FIELDS, CsvTemplate, load_templates, write_csv
+from muscle_tui.export.csv.plan import result_keys, wide_prefix
 
 pytestmark = pytest.mark.postgres
 

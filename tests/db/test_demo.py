@@ -16,12 +16,14 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
+from muscle_tui import demo
 from muscle_tui.cli import main
-from muscle_tui.db import demo
 from muscle_tui.db.connect import open_engine
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.db.schema import Release, build_metadata, detect_schema
-from muscle_tui.errors import DatabaseError
+from muscle_tui.demo.builder import demo_rows
+from muscle_tui.demo.specs import EMPTY_BLOCK_SLUG
+from muscle_tui.errors import DatabaseError, OutputError
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH_SCRIPT = REPO / "bench" / "generate.py"
@@ -82,7 +84,7 @@ def test_demo_is_the_2026_release(demo_path: Path) -> None:
 def test_demo_opens_read_only(demo_db: MuscleDatabase, demo_sql: sqlite3.Connection) -> None:
     before = demo_sql.execute("SELECT count(*) FROM result_result").fetchone()[0]
     with demo_db.engine.connect() as conn:
-        with pytest.raises(OperationalError, match="readonly|read-only|query_only"):
+        with pytest.raises(OperationalError, match=r"readonly|read-only|query_only"):
             conn.execute(text("DELETE FROM result_result"))
     assert demo_sql.execute("SELECT count(*) FROM result_result").fetchone()[0] == before > 0
 
@@ -95,7 +97,7 @@ def test_demo_catalog_shows_two_experiments_and_their_blocks(demo_db: MuscleData
     blocks = demo_db.blocks()
     assert len(blocks) >= 5
     assert {b.experiment_slug for b in blocks} == {e.slug for e in experiments}
-    assert [b.slug for b in blocks if b.sessions == 0] == [demo.EMPTY_BLOCK_SLUG]
+    assert [b.slug for b in blocks if b.sessions == 0] == [EMPTY_BLOCK_SLUG]
     assert any(b.finished_sessions < b.sessions for b in blocks), "some sessions are unfinished"
     assert len({b.rules for b in blocks}) >= 5
     assert {"HOOKED", "CATEGORIZATION", "QUESTIONNAIRE", "SPEECH2SONG", "RHYTHM_BATTERY_FINAL"} <= {
@@ -190,6 +192,7 @@ def test_demo_timestamps_are_stored_as_sqlalchemy_does(demo_path: Path, demo_sql
             first = conn.execute(select(table.c.started_at, table.c.json_data).order_by(table.c.id)).first()
     finally:
         engine.dispose()
+    assert first is not None
     assert (
         first.started_at.tzinfo is None
         and first.started_at.isoformat(sep=" ", timespec="microseconds") == raw[0]
@@ -203,7 +206,7 @@ def test_two_generations_are_identical(demo_path: Path, tmp_path: Path) -> None:
 
 
 def test_another_seed_gives_other_rows() -> None:
-    assert demo.demo_rows(seed=1)["result_result"][:50] != demo.demo_rows()["result_result"][:50]
+    assert demo_rows(seed=1)["result_result"][:50] != demo_rows()["result_result"][:50]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,10 +240,10 @@ def test_ensure_reports_an_unusable_directory_in_one_line(tmp_path: Path) -> Non
 def test_resolving_no_database_opens_the_demo(tmp_path: Path, monkeypatch, demo_path: Path, capsys) -> None:
     monkeypatch.delenv("MUSCLE_TUI_DB", raising=False)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("muscle_tui.db.demo.demo_database_path", lambda: demo_path)
+    monkeypatch.setattr("muscle_tui.demo.demo_database_path", lambda: demo_path)
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "hooked-eurovision" in out and demo.EMPTY_BLOCK_SLUG in out
+    assert "hooked-eurovision" in out and EMPTY_BLOCK_SLUG in out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,10 +282,72 @@ def test_cli_reports_a_missing_directory(tmp_path: Path, capsys) -> None:
 
 def test_cli_without_path_prints_the_built_in_demo(tmp_path: Path, monkeypatch, capsys) -> None:
     target = tmp_path / "user-data" / "demo-v1.sqlite3"
-    monkeypatch.setattr("muscle_tui.db.demo.demo_database_path", lambda: target)
+    monkeypatch.setattr("muscle_tui.demo.demo_database_path", lambda: target)
     assert main(["demo"]) == 0
     assert capsys.readouterr().out.strip() == str(target)
     assert target.is_file()
+
+
+def _plant_symlinks_where_others_can_write(monkeypatch, victim: Path) -> list[Path]:
+    """Play another user who can write in a shared directory (like /tmp): whenever an SQLite file is
+    about to be created in a directory that others may write to, put a symlink to `victim` at its name
+    first. Returns the names it planted at."""
+    planted: list[Path] = []
+    connect = sqlite3.connect
+
+    def connect_after_planting(database, *args, **kwargs):
+        path = Path(database)
+        if not path.exists() and path.parent.stat().st_mode & 0o022:
+            path.symlink_to(victim)
+            planted.append(path)
+        return connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect_after_planting)
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", connect_after_planting)  # what SQLAlchemy calls
+    return planted
+
+
+def test_the_demo_is_built_where_no_other_user_can_plant_a_symlink(tmp_path: Path, monkeypatch) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    victim = tmp_path / "victim.sqlite3"
+    planted = _plant_symlinks_where_others_can_write(monkeypatch, victim)
+    target = demo.write_demo_database(shared / "demo.sqlite3")
+    monkeypatch.undo()
+    assert planted == [] and not victim.exists()
+    assert target.is_file() and not target.is_symlink()
+    assert dump_rows(target)["experiment_experiment"]
+    assert [p.name for p in shared.iterdir()] == ["demo.sqlite3"], "the private build directory is gone"
+
+
+def test_a_symlink_at_the_target_is_refused_without_replace(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    dangling = tmp_path / "would-be-created"
+    for destination in (victim, dangling):
+        link = tmp_path / f"link-to-{destination.name}"
+        link.symlink_to(destination)
+        with pytest.raises(OutputError, match="already exists"):
+            demo.write_demo_database(link)
+        assert link.is_symlink() and link.readlink() == destination
+    assert victim.read_text() == "precious" and not dangling.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "link-to-victim.txt",
+        "link-to-would-be-created",
+        "victim.txt",
+    ]
+
+
+def test_replace_replaces_a_symlink_at_the_target_not_what_it_points_to(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = tmp_path / "demo.sqlite3"
+    link.symlink_to(victim)
+    assert demo.write_demo_database(link, replace=True) == link
+    assert not link.is_symlink() and dump_rows(link)["experiment_experiment"]
+    assert victim.read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.sqlite3", "victim.txt"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -291,6 +356,7 @@ def test_cli_without_path_prints_the_built_in_demo(tmp_path: Path, monkeypatch, 
 
 def _load_bench_module():
     spec = importlib.util.spec_from_file_location("bench_generate", BENCH_SCRIPT)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import os
 import shutil
 import sqlite3
 import stat
+import threading
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,14 +20,16 @@ from sqlalchemy.engine import URL
 
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.errors import DatabaseError, ExportCancelled, NotFoundError, OutputError
-from muscle_tui.export import json_bundle
-from muscle_tui.export.json_bundle import (
+from muscle_tui.export.files import resolve_output
+from muscle_tui.export.json import (
     JSON_FILES,
+    bundle,
     count_json_objects,
-    default_json_output,
+    default_json_name,
+    is_zip_output,
     write_json_bundle,
 )
-from muscle_tui.export.progress import CancelToken, ExportProgress
+from muscle_tui.export.progress import ExportProgress, ProgressReporter
 from tests.support.json_reference import (
     EDGE_REFERENCE,
     REFERENCE_CASES,
@@ -52,6 +57,17 @@ def databases(request):
 
 def leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
+
+
+def report_every(monkeypatch, objects: int) -> None:
+    """Rate-limit the bundle's progress by objects instead of seconds: a report at most every
+    `objects` objects within a stage (0: after every batch), so the reports do not depend on time."""
+
+    class CountingReporter(ProgressReporter):
+        def __init__(self, callback, cancel=None) -> None:
+            super().__init__(callback, cancel, interval=objects, clock=lambda: getattr(self, "done", 0))
+
+    monkeypatch.setattr(bundle, "ProgressReporter", CountingReporter)
 
 
 @pytest.mark.postgres
@@ -99,33 +115,36 @@ def test_counts_and_progress(databases, tmp_path, monkeypatch) -> None:
     total = sum(f["n_objects"] for f in manifest["edge_a"]["json"]["files"].values())
     assert count_json_objects(db, "edge_a") == total
 
-    monkeypatch.setattr(json_bundle, "FETCH_ROWS", 7)
-    monkeypatch.setattr(json_bundle, "PROGRESS_EVERY", 20)
+    monkeypatch.setattr(bundle, "FETCH_ROWS", 7)
+    report_every(monkeypatch, 20)
     reports: list[ExportProgress] = []
     result = write_json_bundle(db, "edge_a", tmp_path / "a.zip", progress=reports.append)
     assert result.count == total
-    assert reports[0] == ExportProgress(stage="sessions.json", done=0, total=total)
-    assert reports[-1] == ExportProgress(stage="feedback.json", done=total, total=total)
+    untimed = [dataclasses.replace(r, elapsed=0.0) for r in reports]
+    assert untimed[0] == ExportProgress(stage="sessions.json", done=0, total=total)
+    assert untimed[-1] == ExportProgress(stage="feedback.json", done=total, total=total)
     assert all(r.total == total and r.stage in JSON_FILES for r in reports)
+    assert list(dict.fromkeys(r.stage for r in reports)) == list(JSON_FILES)
     done = [r.done for r in reports]
     assert done == sorted(done)
-    steps = [b - a for a, b in zip(done[1:-2], done[2:-1])]
+    # Each stage is reported when it starts; within a stage, reports are at least 20 objects apart.
+    steps = [b.done - a.done for a, b in itertools.pairwise(reports[:-1]) if a.stage == b.stage]
     assert steps and all(step >= 20 for step in steps)
-    assert len(reports) < total // 20 + 3
+    assert len(reports) < total // 20 + 3 + len(JSON_FILES)
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("suffix", [".zip", ""])
 def test_cancel_mid_export_leaves_nothing(databases, tmp_path, monkeypatch, suffix) -> None:
-    monkeypatch.setattr(json_bundle, "FETCH_ROWS", 5)
-    monkeypatch.setattr(json_bundle, "PROGRESS_EVERY", 1)
-    token = CancelToken()
+    monkeypatch.setattr(bundle, "FETCH_ROWS", 5)
+    report_every(monkeypatch, 0)
+    token = threading.Event()
     stages: list[str] = []
 
     def cancel_during_results(progress: ExportProgress) -> None:
         stages.append(progress.stage)
         if progress.stage == "results.json":
-            token.cancel()
+            token.set()
 
     with pytest.raises(ExportCancelled):
         write_json_bundle(
@@ -196,20 +215,23 @@ def test_all_files_come_from_one_snapshot(pg, tmp_path) -> None:
         with writer.connect() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO participant_participant (id, unique_hash, country_code, access_info, participant_id_url) "
+                    "INSERT INTO participant_participant "
+                    "(id, unique_hash, country_code, access_info, participant_id_url) "
                     "VALUES (9001, 'late', 'nl', '', NULL)"
                 )
             )
             conn.execute(
                 text(
-                    "INSERT INTO session_session (id, started_at, finished_at, final_score, block_id, participant_id, "
-                    "playlist_id, json_data) VALUES (9001, now(), NULL, 0, 1, 9001, 1, '{}')"
+                    "INSERT INTO session_session (id, started_at, finished_at, final_score, block_id, "
+                    "participant_id, playlist_id, json_data) VALUES (9001, now(), NULL, 0, 1, 9001, 1, '{}')"
                 )
             )
             conn.execute(
                 text(
-                    "INSERT INTO result_result (id, created_at, question_key, comment, scoring_rule, session_id, json_data) "
-                    "SELECT 9000 + id, now(), 'late', '', '', id, '{}' FROM session_session WHERE block_id = 1"
+                    "INSERT INTO result_result "
+                    "(id, created_at, question_key, comment, scoring_rule, session_id, json_data) "
+                    "SELECT 9000 + id, now(), 'late', '', '', id, '{}' "
+                    "FROM session_session WHERE block_id = 1"
                 )
             )
             conn.execute(
@@ -231,8 +253,8 @@ def test_all_files_come_from_one_snapshot(pg, tmp_path) -> None:
 def test_connection_lost_mid_export_is_one_line_and_leaves_nothing(
     pg, edge_url, tmp_path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(json_bundle, "FETCH_ROWS", 5)
-    monkeypatch.setattr(json_bundle, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(bundle, "FETCH_ROWS", 5)
+    report_every(monkeypatch, 0)
     admin = create_engine(pg.admin, isolation_level="AUTOCOMMIT")
     db = MuscleDatabase.open(edge_url, "edge")
 
@@ -261,13 +283,22 @@ def test_connection_lost_mid_export_is_one_line_and_leaves_nothing(
 
 def test_default_output_name(tmp_path, monkeypatch) -> None:
     moment = datetime(2026, 11, 25, 13, 45, 1, 999999, tzinfo=timezone(timedelta(hours=1)))
-    assert default_json_output("edge_a", tmp_path, moment) == tmp_path / "edge_a-20261125T124501Z.zip"
-    assert default_json_output("../we ird/slug", tmp_path, moment).name == "_we_ird_slug-20261125T124501Z.zip"
+    assert default_json_name("edge_a", moment) == "edge_a-20261125T124501Z.zip"
+    assert (
+        resolve_output(None, default_json_name("edge_a", moment), tmp_path)
+        == tmp_path / "edge_a-20261125T124501Z.zip"
+    )
+    assert default_json_name("../we ird/slug", moment) == "_we_ird_slug-20261125T124501Z.zip"
     monkeypatch.chdir(tmp_path)
-    named = default_json_output("block-a")
+    named = resolve_output(None, default_json_name("block-a"))
     assert named.parent == tmp_path
     assert named.name.startswith("block-a-") and named.suffix == ".zip"
     assert datetime.strptime(named.stem.removeprefix("block-a-"), "%Y%m%dT%H%M%SZ")
+
+
+def test_zip_or_directory_by_suffix() -> None:
+    assert is_zip_output(Path("a/bundle.zip")) and is_zip_output(Path("BUNDLE.ZIP"))
+    assert not is_zip_output(Path("bundle")) and not is_zip_output(Path("zip"))
 
 
 def test_json_files_are_in_spec_order() -> None:
@@ -295,7 +326,8 @@ def add_block(path: Path, with_data: bool) -> None:
     conn.executescript(
         """
         INSERT INTO experiment_experiment (id, active, slug) VALUES (1, 1, 'lite');
-        INSERT INTO experiment_phase (id, dashboard, randomize, "index", experiment_id) VALUES (1, 0, 0, 0, 1);
+        INSERT INTO experiment_phase (id, dashboard, randomize, "index", experiment_id)
+            VALUES (1, 0, 0, 0, 1);
         INSERT INTO experiment_block (id, slug, rounds, bonus_points, rules, phase_id, "index")
             VALUES (1, 'lite_block', 1, 0, 'RHYTHM', 1, 0);
         """
@@ -303,20 +335,28 @@ def add_block(path: Path, with_data: bool) -> None:
     if with_data:
         conn.executescript(
             r"""
-            INSERT INTO section_playlist (id, name, process_csv, csv, url_prefix) VALUES (1, 'Één', 0, '', '');
+            INSERT INTO section_playlist (id, name, process_csv, csv, url_prefix)
+                VALUES (1, 'Één', 0, '', '');
             INSERT INTO experiment_block_playlists (id, block_id, playlist_id) VALUES (1, 1, 1);
             INSERT INTO section_song (id, artist, name) VALUES (1, 'Björk', 'Jóga');
-            INSERT INTO section_section (id, start_time, duration, play_count, tag, "group", playlist_id, song_id, filename)
+            INSERT INTO section_section
+                (id, start_time, duration, play_count, tag, "group", playlist_id, song_id, filename)
                 VALUES (1, 0.0, 1e-07, 2, 't', 'g', 1, 1, 'a.mp3');
-            INSERT INTO participant_participant (id, unique_hash, country_code, access_info, participant_id_url)
+            INSERT INTO participant_participant
+                (id, unique_hash, country_code, access_info, participant_id_url)
                 VALUES (1, 'h', 'nl', NULL, NULL);
-            INSERT INTO session_session (id, started_at, finished_at, final_score, participant_id, playlist_id, json_data, block_id)
+            INSERT INTO session_session
+                (id, started_at, finished_at, final_score, participant_id, playlist_id, json_data, block_id)
                 VALUES (1, '2024-03-01 11:00:00', '2024-03-01 11:07:00.000500', 6.0, 1, 1,
-                        '{"note": "\u00fcn\u00ef \ud83c\udfb5", "tiny": 1e-07, "sum": 0.30000000000000004}', 1);
-            INSERT INTO result_result (id, created_at, question_key, expected_response, given_response, comment, score,
-                                       scoring_rule, section_id, session_id, participant_id, json_data)
-                VALUES (1, '2024-03-01 11:00:20.123999', 'q', NULL, 'ü', '', 1.0, 'CORRECTNESS', 1, 1, NULL, NULL),
-                       (2, '2024-03-01 10:00:00', 'dgf', NULL, NULL, '', NULL, '', NULL, NULL, 1, '{"a": [1, 2.50]}');
+                        '{"note": "\u00fcn\u00ef \ud83c\udfb5", "tiny": 1e-07,
+                          "sum": 0.30000000000000004}', 1);
+            INSERT INTO result_result (id, created_at, question_key, expected_response, given_response,
+                                       comment, score, scoring_rule, section_id, session_id, participant_id,
+                                       json_data)
+                VALUES (1, '2024-03-01 11:00:20.123999', 'q', NULL, 'ü', '', 1.0, 'CORRECTNESS', 1, 1,
+                        NULL, NULL),
+                       (2, '2024-03-01 10:00:00', 'dgf', NULL, NULL, '', NULL, '', NULL, NULL, 1,
+                        '{"a": [1, 2.50]}');
             INSERT INTO experiment_feedback (id, text, block_id) VALUES (1, 'Tab	and "quote"', 1);
             """
         )
@@ -363,12 +403,14 @@ def test_sqlite_values_are_written_as_django_writes_them(sqlite2025_path, tmp_pa
     assert files["results.json"] == (
         '[{"model": "result.result", "pk": 1, "fields": {"session": 1, "participant": null, "section": 1, '
         '"created_at": "2024-03-01T11:00:20.123Z", "question_key": "q", "expected_response": null, '
-        '"given_response": "ü", "comment": "", "score": 1.0, "scoring_rule": "CORRECTNESS", "json_data": null}}]'
+        '"given_response": "ü", "comment": "", "score": 1.0, "scoring_rule": "CORRECTNESS", '
+        '"json_data": null}}]'
     )
     assert files["profiles.json"] == (
         '[{"model": "result.result", "pk": 2, "fields": {"session": null, "participant": 1, "section": null, '
         '"created_at": "2024-03-01T10:00:00Z", "question_key": "dgf", "expected_response": null, '
-        '"given_response": null, "comment": "", "score": null, "scoring_rule": "", "json_data": {"a": [1, 2.5]}}}]'
+        '"given_response": null, "comment": "", "score": null, "scoring_rule": "", '
+        '"json_data": {"a": [1, 2.5]}}}]'
     )
     assert files["sections.json"] == (
         '[{"model": "section.section", "pk": 1, "fields": {"playlist": 1, "song": 1, "start_time": 0.0, '

@@ -11,9 +11,20 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from muscle_tui.db.connect import open_engine, snapshot
+from muscle_tui.db.connect import open_engine
 from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.db.schema import detect_schema
+from muscle_tui.db.stream import open_snapshot
 from muscle_tui.errors import DatabaseError
+
+
+@contextlib.contextmanager
+def snapshot(engine):
+    """The connection of a `Snapshot` on `engine`, as the exports read through it."""
+    with engine.connect() as probe:
+        schema = detect_schema(probe)
+    with open_snapshot(engine, schema) as snap:
+        yield snap.conn
 
 
 @pytest.mark.postgres
@@ -40,7 +51,7 @@ def test_sqlite_connections_refuse_writes(sqlite2025_path: Path) -> None:
     engine = open_engine(URL.create("sqlite", database=str(sqlite2025_path)))
     try:
         with snapshot(engine) as conn:
-            with pytest.raises(DBAPIError, match="readonly|read-only|query_only"):
+            with pytest.raises(DBAPIError, match=r"readonly|read-only|query_only"):
                 conn.execute(text("INSERT INTO section_song (artist, name) VALUES ('a', 'b')"))
         with engine.connect() as conn:
             with pytest.raises(DBAPIError):
@@ -66,18 +77,18 @@ def test_silent_server_times_out(monkeypatch) -> None:
         listener.close()
 
 
-def _spy_on_snapshots(monkeypatch, module) -> list:
-    """Record every connection `module`'s exports read through (its `snapshot`)."""
+def _spy_on_snapshots(monkeypatch) -> list:
+    """Record every connection the exports read through (`MuscleDatabase.snapshot`)."""
     opened: list = []
-    real_snapshot = module.snapshot
+    real_snapshot = MuscleDatabase.snapshot
 
     @contextlib.contextmanager
-    def recording_snapshot(engine):
-        with real_snapshot(engine) as conn:
-            opened.append(conn)
-            yield conn
+    def recording_snapshot(db, *args, **kwargs):
+        with real_snapshot(db, *args, **kwargs) as snap:
+            opened.append(snap.conn)
+            yield snap
 
-    monkeypatch.setattr(module, "snapshot", recording_snapshot)
+    monkeypatch.setattr(MuscleDatabase, "snapshot", recording_snapshot)
     return opened
 
 
@@ -112,13 +123,13 @@ def _try_writes_inside(conn, postgres: bool) -> list[str]:
 
 
 def _exports(tmp_path: Path, slug: str):
-    from muscle_tui.export import csv_export, json_bundle
-    from muscle_tui.export.csv_selection import CsvSelection
+    from muscle_tui.export.csv import CsvSelection, write_csv
+    from muscle_tui.export.json import write_json_bundle
 
     return [
         (
-            csv_export,
-            lambda db, progress: csv_export.write_csv(
+            "csv",
+            lambda db, progress: write_csv(
                 db,
                 slug,
                 CsvSelection(("participant_id",), ("given_response",)),
@@ -127,10 +138,8 @@ def _exports(tmp_path: Path, slug: str):
             ),
         ),
         (
-            json_bundle,
-            lambda db, progress: json_bundle.write_json_bundle(
-                db, slug, tmp_path / "out.zip", progress=progress
-            ),
+            "json",
+            lambda db, progress: write_json_bundle(db, slug, tmp_path / "out.zip", progress=progress),
         ),
     ]
 
@@ -141,8 +150,8 @@ def test_a_write_inside_an_export_is_refused_by_postgresql(
 ) -> None:
     db = MuscleDatabase.open(edge_url, "edge")
     try:
-        for module, export in _exports(tmp_path, "edge_a"):
-            opened = _spy_on_snapshots(monkeypatch, module)
+        for _name, export in _exports(tmp_path, "edge_a"):
+            opened = _spy_on_snapshots(monkeypatch)
             refusals: list[str] = []
             export(
                 db,
@@ -165,15 +174,15 @@ def test_a_write_inside_an_export_is_refused_by_postgresql(
 
 
 def test_a_write_inside_an_export_is_refused_by_sqlite(tmp_path: Path, monkeypatch) -> None:
-    from muscle_tui.db.demo import write_demo_database
+    from muscle_tui.demo import write_demo_database
 
     path = write_demo_database(tmp_path / "demo.sqlite3")
     before = path.read_bytes()
     db = MuscleDatabase.open(URL.create("sqlite", database=str(path)), "demo")
     try:
         slug = db.blocks()[0].slug
-        for module, export in _exports(tmp_path, slug):
-            opened = _spy_on_snapshots(monkeypatch, module)
+        for _name, export in _exports(tmp_path, slug):
+            opened = _spy_on_snapshots(monkeypatch)
             refusals: list[str] = []
             export(
                 db,

@@ -22,15 +22,22 @@ from textual.widgets import DataTable, Input, Static
 
 from muscle_tui.app import MuscleApp
 from muscle_tui.cli import main
-from muscle_tui.commands.listing import format_table
-from muscle_tui.commands.tui import build_app
+from muscle_tui.cli.listing import format_table
+from muscle_tui.cli.tui import build_app
 from muscle_tui.db.catalog import BlockSummary
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.errors import DatabaseError, NotFoundError, SchemaError
-from muscle_tui.export.csv_export import preview_csv, write_csv
-from muscle_tui.export.csv_selection import OPTIONS, RESULT_FIELDS, SESSION_FIELDS, CsvSelection
-from muscle_tui.export.json_bundle import count_json_objects, write_json_bundle
-from muscle_tui.export.templates import BUILTIN_ORDER, find_template
+from muscle_tui.export.csv import (
+    BUILTIN_ORDER,
+    OPTIONS,
+    RESULT_FIELDS,
+    SESSION_FIELDS,
+    CsvSelection,
+    find_template,
+    preview_csv,
+    write_csv,
+)
+from muscle_tui.export.json import count_json_objects, write_json_bundle
 from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.error import ErrorScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
@@ -92,7 +99,7 @@ COMMANDS = {
 )
 @pytest.mark.parametrize("command", COMMANDS, ids=list(COMMANDS))
 def test_a_malformed_url_is_one_line_for_every_command(capsys, workdir, command, url, words) -> None:
-    code, out, err = run_cli(capsys, *COMMANDS[command], "--db", url)
+    code, out, err = run_cli(capsys, "--db", url, *COMMANDS[command])
     line = assert_one_clear_line(code, out, err, words)
     assert "aml" not in line, "the URL is not echoed: it may hold a password"
     assert list(workdir.iterdir()) == []
@@ -125,7 +132,7 @@ def test_a_server_that_does_not_answer_times_out(capsys, workdir, monkeypatch, c
     monkeypatch.setenv("MUSCLE_TUI_CONNECT_TIMEOUT", "1")
     with SilentServer() as port:
         code, out, err = run_cli(
-            capsys, *COMMANDS[command], "--db", f"postgresql://aml:{PASSWORD}@127.0.0.1:{port}/m"
+            capsys, "--db", f"postgresql://aml:{PASSWORD}@127.0.0.1:{port}/m", *COMMANDS[command]
         )
     assert_one_clear_line(code, out, err, "error connecting to the database", "timeout")
     assert list(workdir.iterdir()) == []
@@ -149,7 +156,7 @@ async def test_the_ui_shows_a_silent_servers_timeout(monkeypatch) -> None:
 @pytest.mark.postgres
 @pytest.mark.parametrize("command", COMMANDS, ids=list(COMMANDS))
 def test_a_database_that_is_not_muscles_is_one_line(pg, capsys, workdir, command) -> None:
-    code, out, err = run_cli(capsys, *COMMANDS[command], "--db", url_text(with_password(pg.admin)))
+    code, out, err = run_cli(capsys, "--db", url_text(with_password(pg.admin)), *COMMANDS[command])
     assert_one_clear_line(code, out, err, "no MUSCLE tables")
     assert list(workdir.iterdir()) == []
 
@@ -167,7 +174,7 @@ def edge_without_json_data(pg) -> URL:
 def test_a_muscle_database_missing_a_column_is_one_line(
     edge_without_json_data, capsys, workdir, command
 ) -> None:
-    code, out, err = run_cli(capsys, *COMMANDS[command], "--db", url_text(edge_without_json_data))
+    code, out, err = run_cli(capsys, "--db", url_text(edge_without_json_data), *COMMANDS[command])
     assert_one_clear_line(
         code, out, err, "not a MUSCLE database muscle-tui can read", "column result_result.json_data"
     )
@@ -297,7 +304,7 @@ def _result_count(url: URL) -> int:
 def test_a_slug_full_of_sql_is_just_an_unknown_slug(edge_url, edge_db, capsys, workdir, slug) -> None:
     before = _result_count(edge_url)
     for command in (["export", "csv"], ["export", "json"], ["export", "json", "--experiment"]):
-        code, out, err = run_cli(capsys, *command, slug, "--db", url_text(with_password(edge_url)))
+        code, out, err = run_cli(capsys, "--db", url_text(with_password(edge_url)), *command, slug)
         assert_one_clear_line(code, out, err, f"slug {slug!r} in this database")
     for lookup in (
         lambda: edge_db.block(slug),
@@ -326,10 +333,10 @@ def test_a_block_whose_slug_holds_quotes_exports_like_any_other(
 ) -> None:
     slug = "o'brien\"; --"
     db = url_text(quoted_slug_url)
-    code, out, err = run_cli(capsys, "export", "json", slug, "--db", db, "-o", "b.zip")
+    code, _out, err = run_cli(capsys, "--db", db, "export", "json", slug, "-o", "b.zip")
     assert (code, err) == (0, "")
     assert_matches_reference(read_zip(workdir / "b.zip"), EDGE_REFERENCE / "edge_b")
-    code, out, err = run_cli(capsys, "export", "csv", slug, "--db", db, "-o", "b.csv", "--template", "long")
+    code, _out, err = run_cli(capsys, "--db", db, "export", "csv", slug, "-o", "b.csv", "--template", "long")
     assert (code, err) == (0, "")
     write_csv(edge_db, "edge_b", find_template("long").selection, workdir / "edge_b.csv")
     assert (workdir / "b.csv").read_bytes() == (workdir / "edge_b.csv").read_bytes()
@@ -370,13 +377,13 @@ def test_a_broken_template_is_one_line_naming_the_file(edge_url, capsys, workdir
     template.write_bytes(content if isinstance(content, bytes) else content.encode())
     code, out, err = run_cli(
         capsys,
+        "--db",
+        url_text(with_password(edge_url)),
         "export",
         "csv",
         "edge_a",
         "--template",
         str(template),
-        "--db",
-        url_text(with_password(edge_url)),
     )
     assert_one_clear_line(code, out, err, f"{template}", words)
     assert list(workdir.iterdir()) == []
@@ -389,7 +396,7 @@ def test_a_template_path_that_is_not_a_file_is_one_line(edge_url, capsys, workdi
     if where.startswith("a-directory"):
         path.mkdir()
     code, out, err = run_cli(
-        capsys, "export", "csv", "edge_a", "--template", str(path), "--db", url_text(edge_url)
+        capsys, "--db", url_text(edge_url), "export", "csv", "edge_a", "--template", str(path)
     )
     assert_one_clear_line(code, out, err, f"{path}: cannot read")
     assert list(workdir.iterdir()) == []
@@ -541,6 +548,8 @@ async def test_markup_and_escape_sequences_in_names_are_shown_literally(hostile_
             assert str(unwritable.parent) in str(toast.render()), (
                 "the path is shown as typed, not read as markup"
             )
+            await pilot.press("escape")  # the path dialog, kept open after a failed export
+            await wait_for_rows(pilot, BlocksScreen)
             await pilot.press("escape")
             await wait_for_rows(pilot, ExperimentsScreen)
     finally:

@@ -12,17 +12,18 @@ from hypothesis import strategies as st
 
 from muscle_tui.cli import main
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.csv_export import (
-    FORMULA_STARTS,
-    csv_field,
-    csv_line,
-    excel_safe_field,
+from muscle_tui.export.csv import (
+    CsvSelection,
+    find_template,
     neutralise_formula,
     preview_csv,
+    read_template,
+    save_template,
+    template_toml,
     write_csv,
 )
-from muscle_tui.export.csv_selection import CsvSelection
-from muscle_tui.export.templates import find_template, read_template, save_template, template_toml
+from muscle_tui.export.csv.cells import FORMULA_STARTS
+from muscle_tui.export.csv.writer import csv_field, csv_line, excel_safe_field
 from tests.support.csv_blocks import read_rows
 
 
@@ -142,8 +143,8 @@ def test_the_cli_flag_turns_it_on_and_it_is_off_by_default(edge_url, capsys, tmp
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     db = ["--db", edge_url.render_as_string(hide_password=False)]
-    assert main(["export", "csv", "edge_a", "--template", "long", "-o", "default.csv", *db]) == 0
-    assert main(["export", "csv", "edge_a", "--template", "long", "-o", "safe.csv", "--excel-safe", *db]) == 0
+    assert main([*db, "export", "csv", "edge_a", "--template", "long", "-o", "default.csv"]) == 0
+    assert main([*db, "export", "csv", "edge_a", "--template", "long", "-o", "safe.csv", "--excel-safe"]) == 0
     capsys.readouterr()
     default = {cell for row in read_rows(tmp_path / "default.csv")[1] for cell in row}
     safe = {cell for row in read_rows(tmp_path / "safe.csv")[1] for cell in row}

@@ -39,7 +39,15 @@ from tests.support.hardening import (
     unwritable_directory,
     url_text,
 )
-from tests.support.tui import RecordingApp, export_to, open_blocks, run_async, wait_for_rows, wait_until
+from tests.support.tui import (
+    RecordingApp,
+    close_failed_dialog,
+    export_to,
+    open_blocks,
+    run_async,
+    wait_for_rows,
+    wait_until,
+)
 
 SIZE = (120, 36)
 CHILD_SCRIPT = Path(__file__).resolve().parent.parent / "support" / "tui_fault_child.py"
@@ -102,6 +110,7 @@ async def test_the_connection_killed_mid_export_is_a_notice_and_the_next_export_
             assert "error reading the database: " in note
             assert any(cause in note for cause in CONNECTION_LOST), note
             assert PASSWORD not in note
+            assert "error reading the database: " in await close_failed_dialog(pilot, screen)
             assert app.screen is screen
             assert leftovers(tmp_path) == []
 
@@ -130,6 +139,7 @@ async def test_a_file_created_meanwhile_is_kept_and_the_export_is_a_notice(
         await export_to(pilot, output)
         await wait_until(pilot, lambda: any("Export failed" in n for n in app.notes), "the failure notice")
         assert any("already exists" in n for n in app.notes)
+        assert "already exists" in await close_failed_dialog(pilot, screen)
         assert app.screen is screen
         await assert_still_usable(pilot, screen)
     assert output.read_bytes() == b"someone else's"

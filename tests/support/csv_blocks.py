@@ -145,8 +145,8 @@ class BlockWriter:
                     participants[participant_id] = participant_id
                     conn.execute(
                         text(
-                            "INSERT INTO participant_participant (id, unique_hash, country_code, access_info) "
-                            "VALUES (:id, :hash, :country, :access)"
+                            "INSERT INTO participant_participant (id, unique_hash, country_code, "
+                            "access_info) VALUES (:id, :hash, :country, :access)"
                         ),
                         {
                             "id": participant_id,
@@ -159,8 +159,8 @@ class BlockWriter:
                         conn.execute(
                             text(
                                 "INSERT INTO result_result (id, created_at, question_key, given_response, "
-                                "comment, score, scoring_rule, participant_id, json_data) VALUES "
-                                f"(:id, :created, :key, :response, '', :score, '', :participant, {json_param})"
+                                "comment, score, scoring_rule, participant_id, json_data) VALUES (:id, "
+                                f":created, :key, :response, '', :score, '', :participant, {json_param})"
                             ),
                             {
                                 "id": next_id(),
@@ -202,8 +202,8 @@ class BlockWriter:
                         sections[song] = next_id()
                         conn.execute(
                             text(
-                                "INSERT INTO section_section (id, start_time, duration, filename, play_count, "
-                                'tag, "group", playlist_id, song_id) VALUES '
+                                "INSERT INTO section_section (id, start_time, duration, filename, "
+                                'play_count, tag, "group", playlist_id, song_id) VALUES '
                                 "(:id, 0, 1, 'f.wav', 0, '', '', :playlist, :song)"
                             ),
                             {"id": sections[song], "playlist": playlist_id, "song": song_id},
@@ -211,9 +211,9 @@ class BlockWriter:
                     conn.execute(
                         text(
                             "INSERT INTO result_result (id, created_at, question_key, expected_response, "
-                            "given_response, comment, score, scoring_rule, section_id, session_id, json_data) "
-                            "VALUES (:id, :created, :key, :expected, :given, :comment, :score, '', :section, "
-                            f":session, {json_param})"
+                            "given_response, comment, score, scoring_rule, section_id, session_id, "
+                            "json_data) VALUES (:id, :created, :key, :expected, :given, :comment, :score, "
+                            f"'', :section, :session, {json_param})"
                         ),
                         {
                             "id": next_id(),

@@ -6,7 +6,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from muscle_tui.export.json_bundle import JSON_FILES
+from muscle_tui.export.json import JSON_FILES
 
 SAMPLE = Path(__file__).resolve().parent.parent / "reference" / "sample"
 EDGE_REFERENCE = SAMPLE / "2025-01" / "edge-reference"

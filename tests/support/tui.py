@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import URL
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from muscle_tui.app import MuscleApp
 from muscle_tui.config import DatabaseTarget
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.db.demo import write_demo_database
+from muscle_tui.demo import write_demo_database
 from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_path import ExportPathDialog
@@ -71,15 +71,25 @@ async def wait_for_screen(pilot: Pilot, screen_type: type, what: str | None = No
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, screen_type), what or screen_type.__name__)
 
 
+def table_settled(table: DataTable) -> bool:
+    """Whether `table` has measured everything it was given (a DataTable sizes its columns and
+    scroll area when idle, so a picture taken before then depends on timing)."""
+    return not (table._require_update_dimensions or table._updated_cells or table._new_rows)
+
+
 async def wait_for_rows(pilot: Pilot, screen_type: type) -> DataTable:
-    """Wait until a `screen_type` is active and its table has finished loading; returns the table."""
+    """Wait until a `screen_type` is active and its table has loaded and measured its rows;
+    returns the table."""
 
     def loaded() -> bool:
         screen = pilot.app.screen
         if not isinstance(screen, screen_type):
             return False
         tables = screen.query(DataTable)
-        return bool(tables) and not tables.first().loading and tables.first().row_count > 0
+        if not tables:
+            return False
+        table = tables.first()
+        return not table.loading and table.row_count > 0 and table_settled(table)
 
     await wait_until(pilot, loaded, f"rows on {screen_type.__name__}")
     return pilot.app.screen.query_one(DataTable)
@@ -114,8 +124,37 @@ async def open_blocks(pilot) -> BlocksScreen:
 
 
 async def export_to(pilot, output: Path | str) -> None:
-    """Press `j`, type `output` into the path dialog and confirm it."""
+    """Press `j`, type `output` into the path dialog and confirm it (the dialog runs the export)."""
     await pilot.press("j")
     await wait_for_screen(pilot, ExportPathDialog)
     pilot.app.screen.query_one(Input).value = str(output)
     await pilot.press("enter")
+
+
+async def wait_for_preview(pilot, screen) -> None:
+    """Let pending changes reach the CSV form, then wait until its preview shows the current
+    selection and the table has measured it."""
+    await pilot.pause()
+    await wait_until(
+        pilot,
+        lambda: not screen.preview_pending and table_settled(screen.query_one("#preview", DataTable)),
+        "the preview",
+    )
+
+
+async def wait_for_progress(pilot, shown) -> None:
+    """Wait until the export progress screen shows the progress report `shown`."""
+    await wait_until(pilot, lambda: getattr(pilot.app.screen, "shown", None) == shown, f"progress {shown}")
+
+
+async def close_failed_dialog(pilot, screen) -> str:
+    """After a failed export the path dialog stays open with the error shown in it: check that,
+    press Escape, and wait for `screen` again. Returns the error the dialog showed."""
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ExportPathDialog), f"the path dialog stays open, not {dialog!r}"
+    error = dialog.query_one("#path-error", Static)
+    await wait_until(pilot, lambda: error.display, "the error in the path dialog")
+    shown = str(error.render())
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: pilot.app.screen is screen, "the screen under the path dialog")
+    return shown

@@ -2,7 +2,7 @@
 to export the first block as JSON to OUTPUT, wait for the outcome, then check the UI still
 works. Prints a JSON report on stdout.
 
-    python tests/tui_fault_child.py DATABASE_URL OUTPUT
+    python tests/support/tui_fault_child.py DATABASE_URL OUTPUT
 
 The parent limits the child first (a file size limit, no write permission), so the export
 meets that fault in a real process without touching the test run itself.
@@ -26,6 +26,7 @@ from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_path import ExportPathDialog
 from tests.support.tui import (
     RecordingApp,
+    close_failed_dialog,
     wait_for_rows,
     wait_for_screen,
     wait_until,
@@ -46,8 +47,9 @@ async def drive(database: MuscleDatabase, output: Path) -> dict[str, object]:
         await wait_for_screen(pilot, ExportPathDialog)
         app.screen.query_one(Input).value = str(output)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: bool(app.notes) and app.screen is screen, "the export's outcome")
+        await wait_until(pilot, lambda: bool(app.notes), "the export's outcome")
         report["notes"] = list(app.notes)
+        await close_failed_dialog(pilot, screen)
 
         table = screen.query_one(DataTable)
         await pilot.press("down")

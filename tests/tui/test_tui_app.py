@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from muscle_tui.app import MuscleApp
-from muscle_tui.commands.tui import build_app
+from muscle_tui.cli.tui import build_app
 from muscle_tui.config import resolve_database
 from muscle_tui.db.catalog import NO_EXPERIMENT
 from muscle_tui.db.database import MuscleDatabase

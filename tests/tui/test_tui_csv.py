@@ -15,23 +15,26 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from muscle_tui.app import MuscleApp
 from muscle_tui.cli import main
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.csv_export import preview_csv, write_csv
-from muscle_tui.export.csv_selection import OPTIONS, RESULT_FIELDS, SESSION_FIELDS, CsvSelection
-from muscle_tui.export.templates import find_template, load_templates, user_templates_dir
+from muscle_tui.export.csv import (
+    OPTIONS,
+    RESULT_FIELDS,
+    SESSION_FIELDS,
+    CsvSelection,
+    find_template,
+    load_templates,
+    preview_csv,
+    user_templates_dir,
+    write_csv,
+)
 from muscle_tui.screens import export_csv as export_csv_module
 from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
 from muscle_tui.screens.experiments import ExperimentsScreen
-from muscle_tui.screens.export_csv import (
-    PREVIEW_CELL_CHARS,
-    PREVIEW_PAGE_COLUMNS,
-    ExportCsvScreen,
-    preview_cell,
-    width_warning,
-)
+from muscle_tui.screens.export_csv import ExportCsvScreen, width_warning
 from muscle_tui.screens.export_progress import ExportProgressScreen
 from muscle_tui.screens.save_template import SaveTemplateDialog
-from tests.support.tui import run_async, wait_for_rows, wait_for_screen, wait_until
+from muscle_tui.widgets.preview_table import PREVIEW_CELL_CHARS, PREVIEW_PAGE_COLUMNS, preview_cell
+from tests.support.tui import run_async, wait_for_preview, wait_for_rows, wait_for_screen, wait_until
 
 SIZE = (120, 40)
 TEMPLATE_ORDER = [template.name for template in load_templates(user_dir=Path("/nonexistent"))[0]]
@@ -58,12 +61,6 @@ async def open_csv_form(pilot, down: int = 0) -> ExportCsvScreen:
     screen = pilot.app.screen
     await wait_for_preview(pilot, screen)
     return screen
-
-
-async def wait_for_preview(pilot, screen: ExportCsvScreen) -> None:
-    """Let pending changes reach the form, then wait until its preview shows the current selection."""
-    await pilot.pause()
-    await wait_until(pilot, lambda: not screen.preview_pending, "the preview")
 
 
 def ticked(screen: ExportCsvScreen) -> set[str]:
@@ -374,7 +371,7 @@ async def test_escape_cancels_the_csv_export_and_leaves_nothing(demo_database, t
             if not started.is_set():
                 started.set()
                 deadline = time.monotonic() + 20
-                while not cancel.cancelled and time.monotonic() < deadline:
+                while not cancel.is_set() and time.monotonic() < deadline:
                     time.sleep(0.01)
             progress(report)
 
@@ -393,10 +390,51 @@ async def test_escape_cancels_the_csv_export_and_leaves_nothing(demo_database, t
         progress_screen = app.screen
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen, "the form")
-        assert progress_screen.cancel_token.cancelled
+        assert progress_screen.cancel.is_set()
         assert screen.last_result is None
         assert not screen.query_one("#export-result", Static).display
     assert list(tmp_path.iterdir()) == []
+
+
+@run_async
+async def test_a_failed_export_shows_its_error_beside_the_path(demo_database, tmp_path) -> None:
+    output = tmp_path / "no-such-directory" / "out.csv"
+    app = MuscleApp(database=demo_database)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_csv_form(pilot)
+        screen.query_one("#output-path", Input).value = str(output)
+        await pilot.press("ctrl+r")
+        error = screen.query_one("#path-error", Static)
+        await wait_until(pilot, lambda: error.display, "the error")
+        assert app.screen is screen
+        assert "does not exist" in str(error.render())
+        assert app.focused is screen.query_one("#output-path", Input)
+        assert screen.last_result is None
+    assert not output.parent.exists()
+
+
+@run_async
+async def test_a_folder_in_the_form_gets_the_default_name_inside(
+    demo_database, tmp_path, monkeypatch
+) -> None:
+    """The output rule (files.resolve_output): an existing folder, or a path ending in `/` (created),
+    receives the default file name, as in the JSON path dialog and the CLI."""
+    monkeypatch.chdir(tmp_path)
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    app = MuscleApp(database=demo_database)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_csv_form(pilot)
+        default_name = Path(screen.query_one("#output-path", Input).value).name
+        assert default_name.startswith(f"{screen.block.slug}-wide-") and default_name.endswith(".csv")
+        for typed, folder in ((str(existing), existing), ("newdir/", tmp_path / "newdir")):
+            screen.last_result = None
+            screen.query_one("#output-path", Input).value = typed
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: screen.last_result is not None, f"the export to {typed}")
+            assert [p.name for p in folder.iterdir()] == [default_name]
+            assert screen.last_result.path == str(folder / default_name)
+            assert str(folder / default_name) in str(screen.query_one("#export-result", Static).render())
 
 
 @run_async

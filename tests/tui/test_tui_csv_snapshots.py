@@ -1,6 +1,6 @@
 """What the CSV export form looks like: SVG snapshots on the demo database at fixed terminal sizes.
 
-Update them with `pytest tests/test_tui_csv_snapshots.py --snapshot-update`, then look at the SVGs.
+Update them with `pytest tests/tui/test_tui_csv_snapshots.py --snapshot-update`, then look at the SVGs.
 """
 
 from __future__ import annotations
@@ -15,15 +15,21 @@ from textual.widgets import Input, Select
 
 from muscle_tui.app import MuscleApp
 from muscle_tui.errors import ExportCancelled
-from muscle_tui.export.csv_export import default_csv_output
-from muscle_tui.export.progress import ExportResult
-from muscle_tui.messages import ExportProgressed
+from muscle_tui.export.csv import default_csv_name
+from muscle_tui.export.progress import ExportProgress, ExportResult
 from muscle_tui.screens import export_csv as export_csv_module
 from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_csv import ExportCsvScreen
 from muscle_tui.screens.export_progress import ExportProgressScreen
-from tests.support.tui import wait_for_rows, wait_for_screen, wait_until
+from tests.support.tui import (
+    table_settled,
+    wait_for_preview,
+    wait_for_progress,
+    wait_for_rows,
+    wait_for_screen,
+    wait_until,
+)
 
 COMFORTABLE = (120, 40)
 SMALL = (80, 24)
@@ -36,14 +42,15 @@ def fixed_environment(tmp_path, monkeypatch) -> None:
     """Only the built-in templates, and a default file name without the clock or the cwd in it."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
-    def fixed_default_output(slug, template_name, directory=None, now=None):
-        return default_csv_output(slug, template_name, EXPORT_DIRECTORY, EXPORT_TIME)
+    def fixed_default_name(slug, template_name, now=None):
+        return default_csv_name(slug, template_name, EXPORT_TIME)
 
-    monkeypatch.setattr(export_csv_module, "default_csv_output", fixed_default_output)
+    monkeypatch.setattr(export_csv_module, "default_csv_name", fixed_default_name)
+    monkeypatch.setattr(export_csv_module, "suggested_path", lambda name: EXPORT_DIRECTORY / name)
 
 
 async def open_form(pilot: Pilot) -> ExportCsvScreen:
-    """Experiments → first experiment → first block → `c`, with the preview shown."""
+    """Experiments → first experiment → first block → `c`, with the preview shown and measured."""
     await wait_for_rows(pilot, ExperimentsScreen)
     await pilot.press("enter")
     await wait_for_rows(pilot, BlocksScreen)
@@ -51,15 +58,14 @@ async def open_form(pilot: Pilot) -> ExportCsvScreen:
     await wait_for_screen(pilot, ExportCsvScreen)
     screen = pilot.app.screen
     screen.query_one("#output-path", Input).cursor_blink = False
-    await wait_until(pilot, lambda: not screen.preview_pending, "the preview")
+    await wait_for_preview(pilot, screen)
     return screen
 
 
 async def load(pilot: Pilot, screen: ExportCsvScreen, template: str) -> None:
     screen.query_one("#template", Select).value = template
     await pilot.press("ctrl+l")
-    await pilot.pause()
-    await wait_until(pilot, lambda: not screen.preview_pending, "the preview")
+    await wait_for_preview(pilot, screen)
 
 
 def test_csv_form_as_opened(snap_compare, demo_database) -> None:
@@ -79,15 +85,24 @@ def test_csv_form_with_the_preview_on_its_second_page_of_columns(snap_compare, d
         screen = await open_form(pilot)
         screen.query_one("#preview").focus()
         await pilot.press("right_square_bracket")
-        await pilot.pause()
+        await wait_until(
+            pilot,
+            lambda: screen.first_column > 0 and table_settled(screen.query_one("#preview")),
+            "the second page",
+        )
 
     assert snap_compare(MuscleApp(database=demo_database), terminal_size=COMFORTABLE, run_before=run_before)
 
 
+PROGRESS = ExportProgress("rows", 2_000, 6_329, 0.8)
+
+
 def write_csv_waiting_for_cancel(db, slug, selection, path, *, force=False, progress=None, cancel=None):
-    """Stands in for the engine: runs until cancelled (the app cancels when it closes)."""
+    """Stands in for the engine: reports PROGRESS, then runs until cancelled (the app cancels when
+    it closes). The report carries its own elapsed time, so rate and ETA never depend on load."""
+    progress(PROGRESS)
     deadline = time.monotonic() + 20
-    while not cancel.cancelled and time.monotonic() < deadline:
+    while not cancel.is_set() and time.monotonic() < deadline:
         time.sleep(0.01)
     raise ExportCancelled("export cancelled; nothing was written")
 
@@ -99,8 +114,7 @@ def test_csv_export_progress(snap_compare, demo_database, monkeypatch) -> None:
         await open_form(pilot)
         await pilot.press("ctrl+r")
         await wait_for_screen(pilot, ExportProgressScreen)
-        pilot.app.screen.post_message(ExportProgressed("rows", 2_000, 6_329, 0.8))
-        await pilot.pause()
+        await wait_for_progress(pilot, PROGRESS)
 
     assert snap_compare(MuscleApp(database=demo_database), terminal_size=COMFORTABLE, run_before=run_before)
 

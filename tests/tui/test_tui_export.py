@@ -7,13 +7,14 @@ import time
 import zipfile
 from pathlib import Path
 
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
-from muscle_tui.export.json_bundle import default_json_output, write_json_bundle
+from muscle_tui.export.json import default_json_name, write_json_bundle
 from muscle_tui.screens import blocks as blocks_module
 from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
 from muscle_tui.screens.experiments import ExperimentsScreen
+from muscle_tui.screens.export_flow import suggested_path
 from muscle_tui.screens.export_path import ExportPathDialog
 from muscle_tui.screens.export_progress import ExportProgressScreen
 from tests.support.tui import (
@@ -44,7 +45,7 @@ async def test_j_exports_the_selected_block_like_the_headless_export(demo_databa
         await pilot.press("j")
         await wait_for_screen(pilot, ExportPathDialog)
         prefilled = Path(app.screen.query_one(Input).value)
-        assert prefilled.parent == default_json_output(block.slug).parent
+        assert prefilled.parent == suggested_path(default_json_name(block.slug)).parent
         assert block.slug in prefilled.name
         app.screen.query_one(Input).value = str(output)
         await pilot.press("enter")
@@ -85,6 +86,9 @@ async def test_an_existing_file_is_replaced_only_when_confirmed(demo_database, t
         await export_to(pilot, output)
         await wait_for_screen(pilot, ConfirmReplaceDialog)
         await pilot.press("n")
+        await wait_for_screen(pilot, ExportPathDialog, "the path dialog again")
+        assert app.screen.query_one(Input).value == str(output)
+        await pilot.press("escape")
         await wait_for_screen(pilot, BlocksScreen)
         await pilot.pause(0.2)
         assert output.read_bytes() == b"keep me"
@@ -111,7 +115,7 @@ async def test_escape_cancels_the_export_and_leaves_nothing_behind(
             if not started.is_set():
                 started.set()
                 deadline = time.monotonic() + WAIT_SECONDS
-                while not cancel.cancelled and time.monotonic() < deadline:
+                while not cancel.is_set() and time.monotonic() < deadline:
                     time.sleep(0.01)
             progress(report)
 
@@ -127,7 +131,7 @@ async def test_escape_cancels_the_export_and_leaves_nothing_behind(
         progress_screen = app.screen
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen, "the progress screen to close")
-        assert progress_screen.cancel_token.cancelled
+        assert progress_screen.cancel.is_set()
         await wait_until(pilot, lambda: any("cancelled" in t for t in toasts(app)), "the notification")
 
         table = screen.query_one(DataTable)
@@ -144,7 +148,11 @@ async def test_a_failed_export_is_a_notification_and_the_ui_stays_usable(demo_da
         screen = await open_blocks(pilot)
         await export_to(pilot, output)
         await wait_until(pilot, lambda: any("does not exist" in t for t in toasts(app)), "the error")
-        assert app.screen is screen
+        dialog = app.screen
+        assert isinstance(dialog, ExportPathDialog), "the path dialog stays open to correct the path"
+        assert "does not exist" in str(dialog.query_one("#path-error", Static).render())
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen, "the blocks")
         await pilot.press("escape")
         await wait_for_screen(pilot, ExperimentsScreen)
     assert not output.parent.exists()
@@ -165,3 +173,25 @@ async def test_the_path_dialog_needs_a_name_and_completes_a_directory(demo_datab
         await wait_until(pilot, lambda: any(str(tmp_path) in note for note in app.notes), "the export")
         written = list(tmp_path.iterdir())
         assert [p.name for p in written] == [dialog.default.name]
+
+
+@run_async
+async def test_a_folder_gets_the_default_name_inside(demo_database, tmp_path, monkeypatch) -> None:
+    """The output rule (files.resolve_output): an existing folder, or a path ending in `/` (created),
+    receives the default file name."""
+    monkeypatch.chdir(tmp_path)
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    app = RecordingApp(database=demo_database)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_blocks(pilot)
+        for typed, folder in ((str(existing), existing), ("newdir/", tmp_path / "newdir")):
+            await pilot.press("j")
+            await wait_for_screen(pilot, ExportPathDialog)
+            default_name = app.screen.job.default_name
+            app.screen.query_one(Input).value = typed
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.screen is screen, f"the export to {typed}")
+            assert [p.name for p in folder.iterdir()] == [default_name]
+            assert zipfile.is_zipfile(folder / default_name)
+            assert any(str(folder / default_name) in note for note in app.notes)

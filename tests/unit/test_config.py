@@ -75,7 +75,7 @@ def test_env_file_without_database_name_is_an_error(tmp_path: Path) -> None:
 
 def test_unrelated_env_file_in_cwd_is_ignored(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / ".env").write_text("DEBUG=1\n")
-    monkeypatch.setattr("muscle_tui.db.demo.demo_database_path", lambda: tmp_path / "demo.sqlite3")
+    monkeypatch.setattr("muscle_tui.demo.demo_database_path", lambda: tmp_path / "demo.sqlite3")
     target = resolve_database(environ={}, cwd=tmp_path)
     assert target.is_demo and target.label == "demo"
 

@@ -10,22 +10,47 @@ import psycopg2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.sql import sqltypes
 
-from muscle_tui.export.django_json import (
+from muscle_tui.db.schema import Release, build_metadata
+from muscle_tui.export.json.encoders import (
     POSTGRES_FORMATS,
     SQLITE_FORMATS,
+    BackendFormats,
+    Kind,
     encode_string,
     format_datetime,
     format_datetime_text,
     format_float,
     json_text_roundtrip,
     jsonb_text,
-    model_formatters,
     postgres_timestamp_sql,
+)
+from muscle_tui.export.json.fields import (
+    FEEDBACK,
+    MODELS,
+    PARTICIPANT,
+    RESULT,
+    SECTION,
+    SESSION,
+    SONG,
+    Model,
+    objects_formatter,
+    select_list,
 )
 
 UTC = UTC
 CET = timezone(timedelta(hours=1))
+
+
+def object_text(model: Model, formats: BackendFormats, row: tuple) -> str:
+    """The text of one object, from its row as `select_list` selects it on that backend."""
+    return objects_formatter(model, formats)([row])
+
+
+def key(value: int | None) -> str | None:
+    """An integer as `select_list` selects it from SQLite: as text."""
+    return None if value is None else str(value)
 
 
 def django_datetime(value: datetime) -> str:
@@ -256,10 +281,10 @@ def test_result_object_matches_django(pk, session, participant, section, created
     question_key, expected, given_response, comment, scoring_rule = texts
     stored = None if data is None else json.dumps(data)
     row = (
-        pk,
-        session,
-        participant,
-        section,
+        key(pk),
+        key(session),
+        key(participant),
+        key(section),
         created.replace(tzinfo=None).isoformat(" "),
         question_key,
         expected,
@@ -282,7 +307,7 @@ def test_result_object_matches_django(pk, session, participant, section, created
         "scoring_rule": scoring_rule,
         "json_data": data,
     }
-    assert model_formatters(SQLITE_FORMATS).result(row) == django_object("result.result", pk, fields)
+    assert object_text(RESULT, SQLITE_FORMATS, row) == django_object("result.result", pk, fields)
 
 
 @given(
@@ -300,8 +325,8 @@ def test_session_object_matches_django(pk, ids, started, finished, score, data) 
         block,
         participant,
         playlist,
-        django_datetime(started),
-        None if finished is None else django_datetime(finished),
+        f'"{django_datetime(started)}"',
+        None if finished is None else f'"{django_datetime(finished)}"',
         None if data is None else json.dumps(data, ensure_ascii=False),
         score,
     )
@@ -314,7 +339,7 @@ def test_session_object_matches_django(pk, ids, started, finished, score, data) 
         "json_data": data,
         "final_score": score,
     }
-    assert model_formatters(POSTGRES_FORMATS).session(row) == django_object("session.session", pk, fields)
+    assert object_text(SESSION, POSTGRES_FORMATS, row) == django_object("session.session", pk, fields)
 
 
 @given(
@@ -330,7 +355,7 @@ def test_participant_object_matches_django(pk, texts) -> None:
         "participant_id_url": participant_id_url,
     }
     row = (pk, *texts)
-    assert model_formatters(POSTGRES_FORMATS).participant(row) == django_object(
+    assert object_text(PARTICIPANT, POSTGRES_FORMATS, row) == django_object(
         "participant.participant", pk, fields
     )
 
@@ -344,7 +369,6 @@ def test_participant_object_matches_django(pk, texts) -> None:
     texts=st.tuples(st.text(max_size=10), st.text(max_size=5), st.text(max_size=5)),
 )
 def test_section_song_and_feedback_objects_match_django(pk, playlist, song, times, play_count, texts) -> None:
-    formatters = model_formatters(POSTGRES_FORMATS)
     filename, tag, group = texts
     start_time, duration = times
     section_fields = {
@@ -358,10 +382,52 @@ def test_section_song_and_feedback_objects_match_django(pk, playlist, song, time
         "group": group,
     }
     row = (pk, playlist, song, start_time, duration, filename, play_count, tag, group)
-    assert formatters.section(row) == django_object("section.section", pk, section_fields)
-    assert formatters.song((pk, tag, group)) == django_object(
+    assert object_text(SECTION, POSTGRES_FORMATS, row) == django_object("section.section", pk, section_fields)
+    assert object_text(SONG, POSTGRES_FORMATS, (pk, tag, group)) == django_object(
         "section.song", pk, {"artist": tag, "name": group}
     )
-    assert formatters.feedback((pk, filename, playlist)) == django_object(
+    assert object_text(FEEDBACK, POSTGRES_FORMATS, (pk, filename, playlist)) == django_object(
         "experiment.feedback", pk, {"text": filename, "block": playlist}
+    )
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(min_value=1, max_value=2**31), optional_text, optional_text), max_size=6
+    )
+)
+def test_a_batch_is_its_objects_joined_as_django_joins_them(rows) -> None:
+    selected = [(key(pk), artist, name) for pk, artist, name in rows]
+    assert objects_formatter(SONG, SQLITE_FORMATS)(selected) == ", ".join(
+        django_object("section.song", pk, {"artist": artist, "name": name}) for pk, artist, name in rows
+    )
+
+
+# --- the field tables against the schema -----------------------------------------------------
+
+KIND_OF_TYPE = (
+    (sqltypes.Integer, Kind.INTEGER),
+    (sqltypes.String, Kind.STRING),
+    (sqltypes.Float, Kind.FLOAT),
+    (sqltypes.DateTime, Kind.TIMESTAMP),
+    (sqltypes.JSON, Kind.JSON),
+)
+
+
+@pytest.mark.parametrize("release", list(Release))
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model.label)
+def test_every_field_is_a_column_of_its_table_and_of_its_kind(model: Model, release: Release) -> None:
+    table = build_metadata(release).tables[model.table]
+    for field in model.fields:
+        column_type = table.columns[field.column].type
+        kinds = [kind for sql_type, kind in KIND_OF_TYPE if isinstance(column_type, sql_type)]
+        assert kinds == [field.kind], (field, column_type)
+    assert table.columns["id"].primary_key
+
+
+def test_select_list_selects_the_pk_then_each_field() -> None:
+    assert select_list(SONG, POSTGRES_FORMATS, "g") == 'g.id, g."artist", g."name"'
+    assert (
+        select_list(FEEDBACK, SQLITE_FORMATS, "f")
+        == 'CAST(f.id AS TEXT), f."text", CAST(f."block_id" AS TEXT)'
     )

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.csv_export import write_csv
-from muscle_tui.export.json_bundle import JSON_FILES, write_json_bundle
+from muscle_tui.export.csv import find_template, save_template, user_templates_dir, write_csv
+from muscle_tui.export.json import JSON_FILES, write_json_bundle
 from muscle_tui.export.progress import ExportProgress
-from muscle_tui.export.templates import find_template, save_template, user_templates_dir
 
 
 @pytest.fixture

@@ -15,15 +15,13 @@ from hypothesis import strategies as st
 
 import muscle_tui
 from muscle_tui.errors import NotFoundError
-from muscle_tui.export.csv_selection import (
+from muscle_tui.export.csv import (
+    BUILTIN_ORDER,
     OPTIONS,
     RESULT_FIELDS,
     SESSION_FIELDS,
     CsvSelection,
     SelectionError,
-)
-from muscle_tui.export.templates import (
-    BUILTIN_ORDER,
     TemplateError,
     builtin_templates_dir,
     find_template,
@@ -140,13 +138,12 @@ def test_builtins_are_muscles_ten_in_form_order():
 
 
 def test_builtins_load_from_an_installed_package(tmp_path):
-    """In a wheel the templates sit in muscle_tui/templates (hatch force-include)."""
+    """In a wheel the templates sit inside the package (muscle_tui/export/csv/builtin)."""
     site = tmp_path / "site"
     package = Path(muscle_tui.__file__).parent
     shutil.copytree(package, site / "muscle_tui", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(builtin_templates_dir(), site / "muscle_tui" / "templates")
     code = (
-        "from muscle_tui.export.templates import builtin_templates_dir, load_templates;"
+        "from muscle_tui.export.csv import builtin_templates_dir, load_templates;"
         "t, e = load_templates(user_dir=__import__('pathlib').Path('/nonexistent'));"
         "print(builtin_templates_dir()); print(len(t), len(e))"
     )
@@ -154,7 +151,7 @@ def test_builtins_load_from_an_installed_package(tmp_path):
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=tmp_path
     )
-    assert out.stdout.split() == [str(site / "muscle_tui" / "templates"), "10", "0"]
+    assert out.stdout.split() == [str(site / "muscle_tui" / "export" / "csv" / "builtin"), "10", "0"]
 
 
 def test_user_template_overrides_builtin_and_listing_says_so(config_home):

@@ -1,14 +1,15 @@
-"""`muscle-tui` without a subcommand: the terminal UI."""
+"""`muscle-tui` without a subcommand: the terminal UI. The only CLI module that imports Textual,
+and only inside its functions, so the headless commands never load it."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import signal
-import sys
 from typing import TYPE_CHECKING
 
+from muscle_tui.cli.console import say
+from muscle_tui.cli.signals import stopped_line
 from muscle_tui.config import resolve_database
 from muscle_tui.errors import MuscleTuiError
 
@@ -20,35 +21,28 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 HANG_UP_WAIT_SECONDS = 60.0
 
 
-def build_app(args: argparse.Namespace) -> MuscleApp:
-    """The app for the database the options name; an unusable choice (e.g. a malformed URL) gives
-    an app that shows only that error."""
+def build_app(options: object) -> MuscleApp:
+    """The app for the database `options` name (any object with optional `db`, `db_source` and
+    `env_file` attributes, e.g. the CLI's state); an unusable choice (e.g. a malformed URL) gives an
+    app showing only that error."""
     from muscle_tui.app import MuscleApp
 
     try:
-        target = resolve_database(db=getattr(args, "db", None), env_file=getattr(args, "env_file", None))
+        target = resolve_database(
+            db=getattr(options, "db", None),
+            env_file=getattr(options, "env_file", None),
+            db_source=getattr(options, "db_source", "--db"),
+        )
     except MuscleTuiError as exc:
         return MuscleApp(error=str(exc))
     return MuscleApp(target=target)
 
 
-def _export_screens(app: MuscleApp) -> list:
-    from muscle_tui.screens.export_progress import ExportProgressScreen
-
-    return [screen for screen in app.screen_stack if isinstance(screen, ExportProgressScreen)]
-
-
-def cancel_exports(app: MuscleApp) -> None:
-    """Ask every running export to stop; each removes its temporary output as it stops."""
-    for screen in _export_screens(app):
-        screen.cancel_token.cancel()
-
-
 def _hang_up(app: MuscleApp, signum: int) -> None:
     """The terminal is gone (SSH dropped): stop the exports, wait for their cleanup, and leave at
     once. Textual cannot shut down cleanly without its terminal (its output thread dies on EIO)."""
-    for screen in _export_screens(app):
-        screen.stop_and_wait(HANG_UP_WAIT_SECONDS)
+    app.cancel_exports()
+    app.wait_for_exports(HANG_UP_WAIT_SECONDS)
     os._exit(128 + signum)
 
 
@@ -63,7 +57,7 @@ async def run_until_stopped(app: MuscleApp) -> int | None:
     def stop(signum: int) -> None:
         if not received:
             received.append(signum)
-        cancel_exports(app)
+        app.cancel_exports()
         app.exit(return_code=128 + signum)
 
     for signum in STOP_SIGNALS:
@@ -79,24 +73,15 @@ async def run_until_stopped(app: MuscleApp) -> int | None:
     return received[0] if received else None
 
 
-def _tell(line: str) -> None:
-    try:
-        print(line, file=sys.stderr, flush=True)
-    except OSError:
-        pass  # the terminal went away: there is no one left to tell
-
-
-def run_tui(args: argparse.Namespace) -> int:
-    """Run the terminal UI; returns the exit status (1 when the database could not be opened,
-    128 + the signal when a signal ended it)."""
-    app = build_app(args)
+def run_tui(options: object) -> int:
+    """Run the terminal UI for the database `options` name (see `build_app`); returns the exit
+    status (1 when the database could not be opened, 128 + the signal when a signal ended it)."""
+    app = build_app(options)
     signum = asyncio.run(run_until_stopped(app))
     if signum is not None:
-        from muscle_tui.cli import stopped_line
-
-        _tell(stopped_line(signum))
+        say(stopped_line(signum))
         return 128 + signum
     if app.error is not None:
-        _tell(f"muscle-tui: {app.error}")
+        say(f"muscle-tui: {app.error}")
         return 1
     return app.return_code or 0

@@ -1,13 +1,14 @@
 """What a CSV export holds: the session fields, result fields and options of CSV-SPEC.
 
 A `CsvSelection` is exactly MUSCLE's export form filled in; a template is a selection with a
-name and a label (see `muscle_tui.export.templates`).
+name and a label (see `muscle_tui.export.csv.templates`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from muscle_tui.errors import MuscleTuiError
 
@@ -69,7 +70,7 @@ class CsvSelection:
 
     Fields and options are kept in CSV-SPEC's table order whatever order they are given in, and
     duplicates collapse, so two selections that mean the same export compare equal.
-    `excel_safe` neutralises spreadsheet formulas (`csv_export.neutralise_formula`); it is a
+    `excel_safe` neutralises spreadsheet formulas (`cells.neutralise_formula`); it is a
     choice made per export, never saved in a template.
     """
 
@@ -106,9 +107,9 @@ class CsvSelection:
         """Whether the option is selected (KeyError-safe: unknown options are simply absent)."""
         return option in self.options
 
-    def replace(self, **changes) -> CsvSelection:
+    def replace(self, **changes: Any) -> CsvSelection:
         """A copy with some parts changed (validated again)."""
-        values = {
+        values: dict[str, Any] = {
             "session_fields": self.session_fields,
             "result_fields": self.result_fields,
             "options": self.options,

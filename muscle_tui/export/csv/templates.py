@@ -1,7 +1,7 @@
 """CSV export templates: TOML files, each a named and labelled `CsvSelection`.
 
-Built-in templates (MUSCLE's ten) ship in the package (`muscle_tui/templates` in a wheel; the
-repository's `templates/` in a source checkout). User templates live in
+Built-in templates (MUSCLE's ten) ship inside this package (`builtin/`) and are read with
+`importlib.resources`, from a source checkout and an installed wheel alike. User templates live in
 `<user config dir>/muscle-tui/templates`, and any further file or directory can be given. A later
 source overrides an earlier one with the same name (built-in < user < given paths), and listings
 say so. A file that cannot be read is reported with its path, line and key; the rest still load.
@@ -14,21 +14,19 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import platformdirs
 import tomli_w
 
 from muscle_tui.errors import MuscleTuiError, NotFoundError, OutputError
-from muscle_tui.export.csv_selection import (
-    OPTIONS,
-    RESULT_FIELDS,
-    SESSION_FIELDS,
-    CsvSelection,
-)
-from muscle_tui.export.output import atomic_file
+from muscle_tui.export.csv.selection import OPTIONS, RESULT_FIELDS, SESSION_FIELDS, CsvSelection
+from muscle_tui.export.files import atomic_file
 
 TEMPLATE_SUFFIX = ".toml"
+BUILTIN_FOLDER = "builtin"
 DEFAULT_TEMPLATE = "wide"
 BUILTIN_ORDER = (
     "wide",
@@ -91,13 +89,14 @@ class CsvTemplate:
         return f"{where} (overrides built-in)" if self.overrides_builtin else where
 
 
+def builtin_templates() -> Traversable:
+    """The package resource folder holding the built-in templates."""
+    return resources.files(__package__).joinpath(BUILTIN_FOLDER)
+
+
 def builtin_templates_dir() -> Path:
-    """Where the built-in templates are: inside the installed package, else the source checkout."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "templates"
-    if installed.is_dir():
-        return installed
-    return package.parent / "templates"
+    """Where the built-in templates are on disk (inside the installed package)."""
+    return Path(str(builtin_templates()))
 
 
 def user_templates_dir() -> Path:
@@ -209,21 +208,24 @@ def parse_template(source: str, path: Path | None = None, *, builtin: bool = Fal
     return CsvTemplate(name=name, label=label, selection=selection, source=path, builtin=builtin)
 
 
-def read_template(path: Path, *, builtin: bool = False) -> CsvTemplate:
+def read_template(path: Path | Traversable, *, builtin: bool = False) -> CsvTemplate:
     """The template in one TOML file (TemplateError when it cannot be read or used)."""
-    path = Path(path).expanduser()
+    if isinstance(path, Path):
+        path = path.expanduser()
+    shown = path if isinstance(path, Path) else Path(str(path))
     try:
         source = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        raise TemplateError("not UTF-8 text", path) from None
+        raise TemplateError("not UTF-8 text", shown) from None
     except OSError as exc:
-        raise TemplateError(f"cannot read: {exc.strerror or exc}", path) from None
-    return parse_template(source, path, builtin=builtin)
+        raise TemplateError(f"cannot read: {exc.strerror or exc}", shown) from None
+    return parse_template(source, shown, builtin=builtin)
 
 
-def _template_files(location: Path) -> list[Path]:
+def _template_files(location: Traversable) -> list[Traversable]:
     if location.is_dir():
-        return sorted(p for p in location.iterdir() if p.suffix == TEMPLATE_SUFFIX and p.is_file())
+        found = [p for p in location.iterdir() if p.name.endswith(TEMPLATE_SUFFIX) and p.is_file()]
+        return sorted(found, key=lambda p: p.name)
     return [location]
 
 
@@ -243,13 +245,13 @@ def load_templates(
     it replaces a built-in). Two files of one source with the same name: the second is an error.
     Errors are collected per file and returned beside the templates that did load.
     """
-    builtin_dir = builtin_dir if builtin_dir is not None else builtin_templates_dir()
+    builtins: Traversable = builtin_dir if builtin_dir is not None else builtin_templates()
     user_dir = user_dir if user_dir is not None else user_templates_dir()
-    levels: list[tuple[list[Path], bool]] = [
-        (_template_files(builtin_dir) if builtin_dir.is_dir() else [], True),
+    levels: list[tuple[list[Traversable], bool]] = [
+        (_template_files(builtins) if builtins.is_dir() else [], True),
         (_template_files(user_dir) if user_dir.is_dir() else [], False),
     ]
-    extra_files: list[Path] = []
+    extra_files: list[Traversable] = []
     errors: list[TemplateError] = []
     for extra in extra_paths:
         location = Path(extra).expanduser()
@@ -262,7 +264,7 @@ def load_templates(
     by_name: dict[str, CsvTemplate] = {}
     builtin_names: set[str] = set()
     for files, builtin in levels:
-        seen_here: dict[str, Path] = {}
+        seen_here: dict[str, Path | None] = {}
         for path in files:
             try:
                 template = read_template(path, builtin=builtin)
@@ -273,13 +275,13 @@ def load_templates(
                 errors.append(
                     TemplateError(
                         f"duplicate template name {template.name!r} (also in {seen_here[template.name]})",
-                        path,
+                        template.source,
                         _key_line(path.read_text(encoding="utf-8"), "name"),
                         "name",
                     )
                 )
                 continue
-            seen_here[template.name] = path
+            seen_here[template.name] = template.source
             if builtin:
                 builtin_names.add(template.name)
             elif template.name in builtin_names:

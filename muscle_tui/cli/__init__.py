@@ -1,0 +1,125 @@
+"""The `muscle-tui` command: the TUI by default, and headless subcommands for scripts.
+
+`main` runs the click group and turns every way a command can end into an exit status: 0, 1 with
+one `muscle-tui: ...` line for a `MuscleTuiError`, 2 for a usage error (its text with any password
+masked), and 128 + the signal when SIGINT, SIGTERM or SIGHUP stopped it.
+"""
+
+from __future__ import annotations
+
+import io
+import signal
+from collections.abc import Sequence
+
+import click
+from click.core import ParameterSource
+
+from muscle_tui import __version__
+from muscle_tui.cli.console import redact_passwords, say, say_error, write_raw
+from muscle_tui.cli.demo import write_demo
+from muscle_tui.cli.export_csv import export_csv
+from muscle_tui.cli.export_json import export_json
+from muscle_tui.cli.listing import list_blocks
+from muscle_tui.cli.signals import Stopped, stopped_line
+from muscle_tui.cli.state import CliState
+from muscle_tui.cli.templates import list_templates
+from muscle_tui.config import ENV_VARIABLE
+from muscle_tui.errors import MuscleTuiError
+
+__all__ = ["cli", "main", "redact_passwords"]
+
+GROUP_OPTIONS = {"--db": "URL", "--env-file": "PATH"}
+"""The group's options, which a command does not take: a usage error tells where they go."""
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(
+    "muscle-tui",
+    invoke_without_command=True,
+    context_settings=CONTEXT_SETTINGS,
+    help=(
+        "Browse a MUSCLE database and export its blocks as MUSCLE's JSON bundle or as CSV. "
+        "Without a command, opens the terminal UI. The database comes from --db, then "
+        f"{ENV_VARIABLE}, then --env-file or ./.env (MUSCLE's SQL_* settings), else the built-in demo."
+    ),
+)
+@click.version_option(__version__, "--version", prog_name="muscle-tui", message="%(prog)s %(version)s")
+@click.option(
+    "--db",
+    metavar="URL",
+    envvar=ENV_VARIABLE,
+    show_envvar=True,
+    help="SQLAlchemy URL: postgresql://user@host:5432/muscle or sqlite:///path.db",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(readable=False),
+    metavar="PATH",
+    help="a MUSCLE .env file with SQL_DATABASE, SQL_USER, SQL_PASSWORD, SQL_HOST, SQL_PORT",
+)
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, env_file: str | None) -> None:
+    state = ctx.ensure_object(CliState)
+    state.db = db
+    if ctx.get_parameter_source("db") is ParameterSource.ENVIRONMENT:
+        state.db_source = ENV_VARIABLE
+    state.env_file = env_file
+    ctx.call_on_close(state.close)
+    if ctx.invoked_subcommand is None:
+        from muscle_tui.cli.tui import run_tui
+
+        ctx.exit(run_tui(state))
+
+
+@cli.group("export", context_settings=CONTEXT_SETTINGS)
+def export() -> None:
+    """Export a block as the JSON bundle or as CSV."""
+
+
+export.add_command(export_json)
+export.add_command(export_csv)
+cli.add_command(list_blocks)
+cli.add_command(list_templates)
+cli.add_command(write_demo)
+
+
+def _show_usage_error(error: click.ClickException) -> None:
+    shown = io.StringIO()
+    error.show(file=shown)
+    text = shown.getvalue()
+    if isinstance(error, click.NoSuchOption) and error.option_name in GROUP_OPTIONS:
+        name, command = error.option_name, error.ctx.command_path if error.ctx else "muscle-tui COMMAND"
+        example = command.replace("muscle-tui", f"muscle-tui {name} {GROUP_OPTIONS[name]}", 1)
+        text = f"{text.rstrip()} It goes before the command: {example} ...\n"
+    write_raw(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run muscle-tui; returns the process exit status (128 + the signal when one stopped it)."""
+    state = CliState()
+    try:
+        with state.stop.installed():
+            status = cli.main(args=argv, prog_name="muscle-tui", standalone_mode=False, obj=state)
+        return status if isinstance(status, int) else 0  # an int when a command exited with a status
+    except Stopped as stopped:
+        signum = stopped.signum
+    except click.Abort:
+        signum = state.stop.signum or signal.SIGINT
+    except click.ClickException as error:
+        _show_usage_error(error)
+        return error.exit_code
+    except MuscleTuiError as error:
+        if state.stop.signum is None:
+            say_error(str(error))
+            return 1
+        signum = state.stop.signum  # the export's cancellation, or what a vanished terminal caused
+    except BrokenPipeError:
+        return 1
+    except SystemExit as exit_:  # click's own way out of a broken stdout pipe
+        return exit_.code if isinstance(exit_.code, int) else 1
+    except Exception:
+        if state.stop.signum is None:
+            raise
+        signum = state.stop.signum  # a second signal stopped the export at once, mid-call
+    say(stopped_line(signum))
+    return 128 + signum

@@ -1,0 +1,168 @@
+"""Everything the CLI writes to stderr: one-line messages and the progress of an export.
+
+Messages are single lines with control characters made visible and passwords masked. Progress is a
+`rich.progress` bar (stage, bar, count, rate, time left) when stderr is a terminal, and nothing
+otherwise, so scripts see only the written path on stdout and errors on stderr. The engine's
+`ProgressReporter` already limits how often it reports: every report is shown.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from types import TracebackType
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from muscle_tui.export.progress import ExportProgress
+
+PREFIX = "muscle-tui: "
+_URL_PASSWORD = re.compile(r"(://[^/@\s:]*:)[^@\s]*@")
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\v\f]+")
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def redact_passwords(text: str) -> str:
+    """`text` with the password of any database URL (or `password=...`) in it replaced by ***."""
+    return _KEYWORD_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character shown as an escape (`\\n`, `\\x1b`), so it is one line
+    and cannot drive the terminal."""
+    return _CONTROLS.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    character = match.group()
+    return _NAMED_ESCAPES.get(character, f"\\x{ord(character):02x}")
+
+
+def printable(text: str | None) -> str:
+    """`text` safe for a table cell: line breaks and tabs as spaces, other control characters
+    (ESC, BEL, ...) as visible escapes such as `\\x1b`."""
+    if not text:
+        return ""
+    return escape_controls(_WHITESPACE_CONTROLS.sub(" ", text))
+
+
+def is_terminal(stream: TextIO) -> bool:
+    """Whether `stream` is an open terminal."""
+    try:
+        return stream.isatty()
+    except (ValueError, OSError):
+        return False
+
+
+def say(line: str) -> None:
+    """Write one line to stderr; quietly nothing when the terminal is gone (SIGHUP) or closed."""
+    try:
+        print(escape_controls(redact_passwords(line)), file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def say_error(message: str) -> None:
+    """`muscle-tui: <message>` on stderr."""
+    say(PREFIX + message)
+
+
+def write_raw(text: str) -> None:
+    """Write `text` (several lines, e.g. a usage message) to stderr as is, passwords masked."""
+    try:
+        sys.stderr.write(redact_passwords(text))
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+class CountColumn(ProgressColumn):
+    """`1,500/3,000` (or `1,500` while the total is unknown)."""
+
+    def render(self, task: Task) -> Text:
+        done = f"{int(task.completed):,}"
+        return Text(done if task.total is None else f"{done}/{int(task.total):,}", style="progress.download")
+
+
+class RateColumn(ProgressColumn):
+    """Objects or rows per second."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        shown = "?" if speed is None else f"{speed:,.0f}"
+        return Text(f"{shown} {self.unit}/s", style="progress.data.speed")
+
+
+class ExportProgressBar:
+    """A context manager giving the progress callback for one export: a bar on a terminal, else None.
+
+    The bar is transient: it is gone when the export ends, so what follows starts on a clean line.
+    """
+
+    def __init__(self, label: str, unit: str, stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = is_terminal(self.stream)
+        self.unit = unit
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> ExportProgressBar | None:
+        if not self.enabled:
+            return None
+        self._progress = Progress(
+            TextColumn("{task.description}", markup=False),
+            BarColumn(),
+            CountColumn(),
+            RateColumn(self.unit),
+            TimeRemainingColumn(),
+            console=Console(file=self.stream),
+            auto_refresh=False,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self._task = self._progress.add_task(printable(self.label), total=None)
+        self._guarded(self._progress.start)
+        return self
+
+    def __call__(self, report: ExportProgress) -> None:
+        """Show one report of the engine's."""
+        progress, task = self._progress, self._task
+        if progress is None or task is None:
+            return
+        description = printable(f"{self.label}: {report.stage}" if report.stage else self.label)
+        self._guarded(
+            lambda: progress.update(
+                task, description=description, total=report.total, completed=report.done, refresh=True
+            )
+        )
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        progress, self._progress = self._progress, None
+        if progress is not None:
+            try:
+                progress.stop()
+            except (OSError, ValueError):
+                pass
+
+    def _guarded(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except (OSError, ValueError):
+            self._progress = None  # the terminal is gone (SIGHUP): the export goes on without a bar

@@ -1,0 +1,52 @@
+"""What every command shares, kept in click's `ctx.obj`: the database options, the database once
+opened, and the stop signals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+
+from muscle_tui.cli.signals import StopSignals
+from muscle_tui.config import resolve_database
+from muscle_tui.db.database import MuscleDatabase
+
+
+@dataclass
+class CliState:
+    """The options of the `muscle-tui` group and the database they name, opened on first use.
+
+    `db` is the URL from `--db` or MUSCLE_TUI_DB, and `db_source` says which of the two (messages
+    name it); the URL may hold a password, so it is kept out of the repr.
+    """
+
+    stop: StopSignals = field(default_factory=StopSignals)
+    db: str | None = field(default=None, repr=False)
+    db_source: str = "--db"
+    env_file: str | None = None
+    _database: MuscleDatabase | None = field(default=None, repr=False)
+
+    def database(self) -> MuscleDatabase:
+        """The database: --db, then MUSCLE_TUI_DB, then --env-file or ./.env, then the demo."""
+        if self._database is None:
+            target = resolve_database(db=self.db, env_file=self.env_file, db_source=self.db_source)
+            self._database = MuscleDatabase.open(target.url, target.label)
+        return self._database
+
+    def database_with_block(self, slug: str) -> MuscleDatabase:
+        """The database, once it is known to hold the block `slug` (a cheap lookup, without counts):
+        an unknown slug fails before the output rule creates any directory."""
+        database = self.database()
+        with database.snapshot() as snapshot:
+            snapshot.block(slug)
+        return database
+
+    def close(self) -> None:
+        """Close the database, if it was opened."""
+        database, self._database = self._database, None
+        if database is not None:
+            database.close()
+
+
+pass_state = click.make_pass_decorator(CliState, ensure=True)
+"""Decorator handing a command the `CliState` of its context."""

@@ -1,0 +1,102 @@
+"""The CSV engine's entry points: export a block into a file, preview it, name it.
+
+Everything is read in one snapshot (`MuscleDatabase.snapshot`): the plan first (header and
+counts), then the rows, streamed into a file that appears only when complete.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.export.csv.cells import cell_text, neutralise_formula, unchanged
+from muscle_tui.export.csv.plan import plan_export
+from muscle_tui.export.csv.rows import export_rows
+from muscle_tui.export.csv.selection import CsvSelection
+from muscle_tui.export.csv.writer import CsvLineWriter
+from muscle_tui.export.files import atomic_file, check_target, default_file_name
+from muscle_tui.export.progress import ExportResult, ProgressCallback, ProgressReporter
+
+PROGRESS_EVERY = 1000
+PROGRESS_STAGE = "rows"
+
+
+@dataclass(frozen=True)
+class CsvPreview:
+    """The first rows of an export, as strings, and the size the whole export would have."""
+
+    header: list[str]
+    rows: list[list[str]]
+    total_columns: int
+    total_rows: int
+
+
+def default_csv_name(block_slug: str, template_name: str, now: datetime | None = None) -> str:
+    """`<block slug>-<template>-<UTC timestamp>.csv`."""
+    return default_file_name((block_slug, template_name), ".csv", now)
+
+
+def write_csv(
+    db: MuscleDatabase,
+    block_slug: str,
+    selection: CsvSelection,
+    output: Path,
+    *,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    """Export the block as CSV into `output` (mode 0600, atomically); `count` is the data rows.
+
+    `output` is the resolved target: OutputExists when it exists and `force` is False.
+    """
+    started = time.monotonic()
+    target = check_target(Path(output), force)
+    reporter = ProgressReporter(progress, cancel)
+    count = 0
+    with db.snapshot() as snap:
+        plan = plan_export(snap, block_slug, selection)
+        reporter.begin(PROGRESS_STAGE, plan.total_rows)
+        with atomic_file(target, force) as handle, export_rows(snap, plan) as pieces:
+            writer = CsvLineWriter(handle, len(plan.header), excel_safe=selection.excel_safe)
+            writer.header(plan.header)
+            next_report = PROGRESS_EVERY
+            for head, tail in pieces:
+                writer.row(head, tail)
+                count += 1
+                if count == next_report:
+                    next_report += PROGRESS_EVERY
+                    reporter.advance(PROGRESS_EVERY)
+            if count % PROGRESS_EVERY:
+                reporter.advance(count % PROGRESS_EVERY)
+            else:
+                reporter.check()
+            writer.flush()
+            size = handle.tell()
+    reporter.finish()
+    return ExportResult(path=str(target), bytes=size, count=count, seconds=time.monotonic() - started)
+
+
+def preview_csv(db: MuscleDatabase, block_slug: str, selection: CsvSelection, limit: int = 20) -> CsvPreview:
+    """The header and first `limit` rows of the export as the file will hold them (Excel-safe
+    included), and how many rows the whole export has."""
+    rows: list[list[str]] = []
+    shown = neutralise_formula if selection.excel_safe else unchanged
+    with db.snapshot() as snap:
+        plan = plan_export(snap, block_slug, selection)
+        if limit > 0:
+            with export_rows(snap, plan) as pieces:
+                for head, tail in pieces:
+                    rows.append([cell_text(shown(value)) for value in (*head, *tail)])
+                    if len(rows) >= limit:
+                        break
+    return CsvPreview(
+        header=[cell_text(shown(name)) for name in plan.header],
+        rows=rows,
+        total_columns=len(plan.header),
+        total_rows=plan.total_rows,
+    )
