@@ -8,6 +8,7 @@ from pathlib import Path
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from muscle_tui.config import DatabaseTarget
@@ -19,6 +20,7 @@ from muscle_tui.screens.error import ErrorScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_progress import running_exports
 from muscle_tui.screens.palette import OffersCommands
+from muscle_tui.text import escape_controls
 
 DEMO_LABEL = "demo"
 
@@ -27,7 +29,7 @@ def header_label(label: str, is_demo: bool) -> str:
     """The database as the header shows it; the demo is marked as such."""
     if is_demo or label == DEMO_LABEL:
         return "demo database (built-in sample data)"
-    return label
+    return escape_controls(label)
 
 
 class MuscleApp(App[None]):
@@ -39,7 +41,10 @@ class MuscleApp(App[None]):
 
     TITLE = "muscle-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, system=True),
+    ]
 
     def __init__(
         self,
@@ -74,8 +79,47 @@ class MuscleApp(App[None]):
             self._open_database()
 
     def on_unmount(self) -> None:
+        # The screens have cancelled their own work; a statement still waiting on the server (say
+        # for a lock) must not keep a worker thread, and so the process, alive.
+        self.cancel_exports()
+        self.interrupt_queries()
         if self._owns_database and self.database is not None:
             self.database.close()
+
+    async def action_quit(self) -> None:
+        """Quit: a running export is cancelled (and removes its temporary output) first."""
+        self.cancel_exports()
+        self.exit()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, with control and bidirectional characters shown escaped."""
+        super().notify(
+            escape_controls(message),
+            title=escape_controls(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    def _fatal_error(self) -> None:
+        """Textual's report of an unexpected exception, without the local variables its traceback
+        shows by default: a local may hold a password."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _open_database(self) -> None:
@@ -107,6 +151,12 @@ class MuscleApp(App[None]):
     def cancel_exports(self) -> None:
         """Ask every running export to stop; each removes its temporary output as it stops."""
         running_exports(self).cancel_all()
+
+    def interrupt_queries(self) -> None:
+        """Cancel every statement running on the database, on the server (callable from any thread,
+        a signal handler included): nothing is left waiting, say for a lock, once the app is gone."""
+        if self.database is not None:
+            self.database.interrupt()
 
     def wait_for_exports(self, timeout: float) -> bool:
         """Wait until every running export has stopped and cleaned up (callable from any thread,

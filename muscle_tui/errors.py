@@ -1,5 +1,9 @@
 """Errors that reach the user as one clear line."""
 
+from __future__ import annotations
+
+import threading
+
 
 class MuscleTuiError(Exception):
     """A failure the user can act on; its message is one line and never holds a password."""
@@ -23,3 +27,12 @@ class OutputError(MuscleTuiError):
 
 class ExportCancelled(MuscleTuiError):
     """The export was cancelled; nothing was left behind."""
+
+    def __init__(self, message: str = "export cancelled; nothing was written") -> None:
+        super().__init__(message)
+
+
+def raise_if_cancelled(cancel: threading.Event | None) -> None:
+    """Raise ExportCancelled when `cancel` (set from any thread to stop an export) is set."""
+    if cancel is not None and cancel.is_set():
+        raise ExportCancelled()

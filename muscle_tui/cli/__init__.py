@@ -2,13 +2,15 @@
 
 `main` runs the click group and turns every way a command can end into an exit status: 0, 1 with
 one `muscle-tui: ...` line for a `MuscleTuiError`, 2 for a usage error (its text with any password
-masked), and 128 + the signal when SIGINT, SIGTERM or SIGHUP stopped it.
+masked), and 128 + the signal when SIGINT, SIGTERM or SIGHUP stopped it. Any other exception is
+a bug: one `muscle-tui: unexpected error (...)` line, status 1; `--debug` adds its traceback.
 """
 
 from __future__ import annotations
 
 import io
 import signal
+import traceback
 from collections.abc import Sequence
 
 import click
@@ -22,15 +24,18 @@ from muscle_tui.cli.export_json import export_json
 from muscle_tui.cli.listing import list_blocks
 from muscle_tui.cli.signals import Stopped, stopped_line
 from muscle_tui.cli.state import CliState
+from muscle_tui.cli.stdout import stdout_failure
 from muscle_tui.cli.templates import list_templates
 from muscle_tui.config import ENV_VARIABLE
 from muscle_tui.errors import MuscleTuiError
 
 __all__ = ["cli", "main", "redact_passwords"]
 
-GROUP_OPTIONS = {"--db": "URL", "--env-file": "PATH"}
+GROUP_OPTIONS = {"--db": "URL", "--env-file": "PATH", "--debug": ""}
 """The group's options, which a command does not take: a usage error tells where they go."""
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+BUG_MESSAGE_LENGTH = 300
+"""At most this much of an unexpected error's message is shown (--debug shows all of it)."""
 
 
 @click.group(
@@ -57,9 +62,11 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
     metavar="PATH",
     help="a MUSCLE .env file with SQL_DATABASE, SQL_USER, SQL_PASSWORD, SQL_HOST, SQL_PORT",
 )
+@click.option("--debug", is_flag=True, help="on an error, also show its traceback (for bug reports)")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, env_file: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, env_file: str | None, debug: bool) -> None:
     state = ctx.ensure_object(CliState)
+    state.debug = debug
     state.db = db
     if ctx.get_parameter_source("db") is ParameterSource.ENVIRONMENT:
         state.db_source = ENV_VARIABLE
@@ -89,9 +96,32 @@ def _show_usage_error(error: click.ClickException) -> None:
     text = shown.getvalue()
     if isinstance(error, click.NoSuchOption) and error.option_name in GROUP_OPTIONS:
         name, command = error.option_name, error.ctx.command_path if error.ctx else "muscle-tui COMMAND"
-        example = command.replace("muscle-tui", f"muscle-tui {name} {GROUP_OPTIONS[name]}", 1)
+        example = command.replace("muscle-tui", f"muscle-tui {name} {GROUP_OPTIONS[name]}".rstrip(), 1)
         text = f"{text.rstrip()} It goes before the command: {example} ...\n"
     write_raw(text)
+
+
+def _show_traceback(error: BaseException) -> None:
+    """The traceback of `error` on stderr, for a bug report: no local variables, passwords masked."""
+    write_raw("".join(traceback.format_exception(error)))
+
+
+def _report_bug(error: Exception, debug: bool) -> None:
+    """One line for an exception no one expected (a bug), with its traceback under --debug; an
+    OSError that came from a failing stdout (click's help on a full disk) is no bug."""
+    failure = stdout_failure(error) if isinstance(error, OSError) else None
+    if failure is not None:
+        say_error(str(failure))
+        return
+    message = " ".join(str(error).split())
+    if len(message) > BUG_MESSAGE_LENGTH:
+        message = message[: BUG_MESSAGE_LENGTH - 1] + "…"
+    detail = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    if debug:
+        _show_traceback(error)
+        say_error(f"unexpected error ({detail})")
+    else:
+        say_error(f"unexpected error ({detail}); run with --debug for details")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except MuscleTuiError as error:
         if state.stop.signum is None:
+            if state.debug:
+                _show_traceback(error)
             say_error(str(error))
             return 1
         signum = state.stop.signum  # the export's cancellation, or what a vanished terminal caused
@@ -117,9 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except SystemExit as exit_:  # click's own way out of a broken stdout pipe
         return exit_.code if isinstance(exit_.code, int) else 1
-    except Exception:
+    except Exception as error:  # noqa: BLE001 - a bug: one line, its traceback under --debug
         if state.stop.signum is None:
-            raise
+            _report_bug(error, state.debug)
+            return 1
         signum = state.stop.signum  # a second signal stopped the export at once, mid-call
     say(stopped_line(signum))
     return 128 + signum

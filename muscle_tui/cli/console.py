@@ -19,37 +19,21 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, Tex
 from rich.text import Text
 
 from muscle_tui.export.progress import ExportProgress
+from muscle_tui.text import escape_controls, printable
 
 PREFIX = "muscle-tui: "
-_URL_PASSWORD = re.compile(r"(://[^/@\s:]*:)[^@\s]*@")
+# A URL's userinfo, `scheme://user:` up to the last `@` of the line: a password may hold `@` and spaces.
+_URL_PASSWORD = re.compile(r"(://[^/@\s:]*:)[^\n]*@")
 _KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|\S+)", re.IGNORECASE)
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\v\f]+")
-_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 def redact_passwords(text: str) -> str:
-    """`text` with the password of any database URL (or `password=...`) in it replaced by ***."""
+    """`text` with the password of any database URL (or `password=...`) in it replaced by ***.
+
+    This works on the text's structure, never by looking for a known password (which would mangle
+    every message holding its letters): for text muscle-tui did not write, such as a usage error
+    echoing a URL typed in the wrong place, or a traceback."""
     return _KEYWORD_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
-
-
-def escape_controls(text: str) -> str:
-    """`text` with every control character shown as an escape (`\\n`, `\\x1b`), so it is one line
-    and cannot drive the terminal."""
-    return _CONTROLS.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    character = match.group()
-    return _NAMED_ESCAPES.get(character, f"\\x{ord(character):02x}")
-
-
-def printable(text: str | None) -> str:
-    """`text` safe for a table cell: line breaks and tabs as spaces, other control characters
-    (ESC, BEL, ...) as visible escapes such as `\\x1b`."""
-    if not text:
-        return ""
-    return escape_controls(_WHITESPACE_CONTROLS.sub(" ", text))
 
 
 def is_terminal(stream: TextIO) -> bool:
@@ -74,9 +58,11 @@ def say_error(message: str) -> None:
 
 
 def write_raw(text: str) -> None:
-    """Write `text` (several lines, e.g. a usage message) to stderr as is, passwords masked."""
+    """Write `text` (several lines, e.g. a usage message) to stderr, passwords masked and the
+    control characters within each line escaped."""
+    lines = redact_passwords(text).split("\n")
     try:
-        sys.stderr.write(redact_passwords(text))
+        sys.stderr.write("\n".join(escape_controls(line) for line in lines))
         sys.stderr.flush()
     except (OSError, ValueError):
         pass

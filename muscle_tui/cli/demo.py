@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from muscle_tui import demo
+from muscle_tui.cli.stdout import print_written_path
 from muscle_tui.export.files import check_target, resolve_output
 
 
@@ -23,7 +24,7 @@ from muscle_tui.export.files import check_target, resolve_output
 def write_demo(path: str | None, force: bool) -> None:
     built_in = demo.demo_database_path()
     if path is None:
-        print(demo.ensure_demo_database(built_in), flush=True)
+        print_written_path(str(demo.ensure_demo_database(built_in)))
         return
     target = check_target(resolve_output(path, built_in.name), force)
-    print(demo.write_demo_database(target, replace=force), flush=True)
+    print_written_path(str(demo.write_demo_database(target, replace=force)))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from muscle_tui.cli.console import ExportProgressBar
+from muscle_tui.cli.console import PREFIX, ExportProgressBar, say
 from muscle_tui.cli.state import CliState, pass_state
+from muscle_tui.cli.stdout import print_written_path
 from muscle_tui.export.csv import (
     DEFAULT_TEMPLATE,
     OPTIONS,
@@ -110,4 +111,6 @@ def export_csv(
     target = resolve_output(output, default_csv_name(block, chosen.name))
     with ExportProgressBar(block, "rows") as progress, state.stop.exporting() as cancel:
         result = write_csv(db, block, selection, target, force=force, progress=progress, cancel=cancel)
-    print(result.path, flush=True)
+    for notice in result.notices:
+        say(PREFIX + notice)
+    print_written_path(result.path)

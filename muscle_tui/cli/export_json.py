@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import click
 
-from muscle_tui.cli.console import ExportProgressBar, say_error
+from muscle_tui.cli.console import PREFIX, ExportProgressBar, say, say_error
 from muscle_tui.cli.state import CliState, pass_state
+from muscle_tui.cli.stdout import print_written_path
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.export.files import resolve_output, resolve_output_directory
 from muscle_tui.export.json import default_json_name, write_json_bundle
@@ -20,6 +21,8 @@ def export_block(state: CliState, db: MuscleDatabase, slug: str, output: str | N
     target = resolve_output(output, default_json_name(slug))
     with ExportProgressBar(slug, "objects") as progress, state.stop.exporting() as cancel:
         result = write_json_bundle(db, slug, target, force=force, progress=progress, cancel=cancel)
+    for notice in result.notices:
+        say(PREFIX + notice)
     return result.path
 
 
@@ -39,7 +42,9 @@ def export_experiment(
         target = resolve_output(None, default_json_name(block.slug, now), directory)
         with ExportProgressBar(block.slug, "objects") as progress, state.stop.exporting() as cancel:
             result = write_json_bundle(db, block.slug, target, force=force, progress=progress, cancel=cancel)
-        print(result.path, flush=True)
+        for notice in result.notices:
+            say(PREFIX + notice)
+        print_written_path(result.path)
 
 
 @click.command(
@@ -72,7 +77,7 @@ def export_json(
 ) -> None:
     if block is not None and experiment is None:
         db = state.database_with_block(block)
-        print(export_block(state, db, block, output, force), flush=True)
+        print_written_path(export_block(state, db, block, output, force))
     elif experiment is not None and block is None:
         export_experiment(state, state.database(), experiment, output, force)
     else:

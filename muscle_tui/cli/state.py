@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import click
 
+from muscle_tui.cli.console import say_error
 from muscle_tui.cli.signals import StopSignals
 from muscle_tui.config import resolve_database
 from muscle_tui.db.database import MuscleDatabase
@@ -17,19 +18,24 @@ class CliState:
     """The options of the `muscle-tui` group and the database they name, opened on first use.
 
     `db` is the URL from `--db` or MUSCLE_TUI_DB, and `db_source` says which of the two (messages
-    name it); the URL may hold a password, so it is kept out of the repr.
+    name it); the URL may hold a password, so it is kept out of the repr. `debug` (--debug) shows
+    the traceback of an error.
     """
 
     stop: StopSignals = field(default_factory=StopSignals)
     db: str | None = field(default=None, repr=False)
     db_source: str = "--db"
     env_file: str | None = None
+    debug: bool = False
     _database: MuscleDatabase | None = field(default=None, repr=False)
 
     def database(self) -> MuscleDatabase:
-        """The database: --db, then MUSCLE_TUI_DB, then --env-file or ./.env, then the demo."""
+        """The database: --db, then MUSCLE_TUI_DB, then --env-file or ./.env, then the demo (said in
+        one line on stderr, so that no script reads the demo believing it is its own database)."""
         if self._database is None:
             target = resolve_database(db=self.db, env_file=self.env_file, db_source=self.db_source)
+            if target.is_demo:
+                say_error(f"no database configured; using the built-in demo database ({target.url.database})")
             self._database = MuscleDatabase.open(target.url, target.label)
         return self._database
 

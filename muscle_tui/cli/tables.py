@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from muscle_tui.cli.console import is_terminal, printable
+from muscle_tui.cli.stdout import writing_stdout
 
 Row = Sequence[str]
 MIN_WIDTH = 12
@@ -76,9 +76,11 @@ def rich_table(columns: Columns, rows: Sequence[Row], width: int) -> Table:
 
 
 def print_table(columns: Columns, rows: Sequence[Row]) -> None:
-    """Print the table on stdout: rich on a terminal, plain aligned text otherwise."""
-    if is_terminal(sys.stdout):
-        console = Console(file=sys.stdout)
-        console.print(rich_table(columns, rows, console.width))
-    else:
-        print(plain_table(columns, rows), flush=True)
+    """Print the table on stdout: rich on a terminal, plain aligned text otherwise (a failing
+    stdout fails as `stdout.writing_stdout` says)."""
+    with writing_stdout() as out:
+        if is_terminal(out):
+            console = Console(file=out)
+            console.print(rich_table(columns, rows, console.width))
+        else:
+            out.write(plain_table(columns, rows) + "\n")

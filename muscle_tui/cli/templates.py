@@ -30,7 +30,9 @@ def format_templates(templates: list[CsvTemplate]) -> str:
         "List the CSV export templates: MUSCLE's built-in ten, the user's in "
         f"{user_templates_dir()}, and any further files or directories given. A user "
         "template with a built-in's name overrides it. Files that cannot be read are reported "
-        "on stderr (exit status 1); the others are still listed."
+        "on stderr (exit status 1); the others are still listed. User templates, and their "
+        "folder, that another user owns or that group or others can write are refused and "
+        "reported, as ssh and git treat their configuration."
     ),
 )
 @click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(readable=False, path_type=Path))

@@ -39,10 +39,12 @@ def build_app(options: object) -> MuscleApp:
 
 
 def _hang_up(app: MuscleApp, signum: int) -> None:
-    """The terminal is gone (SSH dropped): stop the exports, wait for their cleanup, and leave at
-    once. Textual cannot shut down cleanly without its terminal (its output thread dies on EIO)."""
+    """The terminal is gone (SSH dropped): stop the exports, wait for their cleanup, cancel what
+    still runs on the server, and leave at once. Textual cannot shut down cleanly without its
+    terminal (its output thread dies on EIO)."""
     app.cancel_exports()
     app.wait_for_exports(HANG_UP_WAIT_SECONDS)
+    app.interrupt_queries()
     os._exit(128 + signum)
 
 

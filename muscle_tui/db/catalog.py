@@ -1,11 +1,16 @@
-"""What is in the database: experiments and their blocks, with counts from grouped queries."""
+"""What is in the database: experiments and their blocks, with counts from grouped queries.
+
+SQLite does not enforce column types: a session's `started_at` may hold any text. The first and
+last session of a block are therefore taken over the values SQLite can read as times, and read
+as text here, so one malformed row never fails the listing.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from muscle_tui.db.schema import MuscleSchema, Release
@@ -100,16 +105,19 @@ def block_name_expr(schema: MuscleSchema, experiment_id: ColumnElement) -> Colum
     return func.coalesce(name, "")
 
 
-def _session_counts(schema: MuscleSchema):
+def _session_counts(schema: MuscleSchema, sqlite: bool):
     s = schema.table("session_session")
+    started: ColumnElement = s.c.started_at
+    if sqlite:  # only the values SQLite reads as times, selected as text (parsed by `_time`)
+        started = type_coerce(case((func.julianday(s.c.started_at).is_not(None), s.c.started_at)), String)
     return (
         select(
             s.c.block_id.label("block_id"),
             func.count().label("sessions"),
             func.count(s.c.finished_at).label("finished"),
             func.count(func.distinct(s.c.participant_id)).label("participants"),
-            func.min(s.c.started_at).label("first_session"),
-            func.max(s.c.started_at).label("last_session"),
+            func.min(started).label("first_session"),
+            func.max(started).label("last_session"),
         )
         .group_by(s.c.block_id)
         .subquery("session_counts")
@@ -127,11 +135,11 @@ def _result_counts(schema: MuscleSchema):
     )
 
 
-def _blocks_query(schema: MuscleSchema) -> Select:
+def _blocks_query(schema: MuscleSchema, sqlite: bool) -> Select:
     b = schema.table("experiment_block")
     p = schema.table("experiment_phase")
     e = schema.table("experiment_experiment")
-    sc = _session_counts(schema)
+    sc = _session_counts(schema, sqlite)
     rc = _result_counts(schema)
     return (
         select(
@@ -160,6 +168,20 @@ def _blocks_query(schema: MuscleSchema) -> Select:
     )
 
 
+def _time(value: object) -> datetime | None:
+    """A first or last session time: the driver's datetime, or SQLite's text (None if unreadable)."""
+    if isinstance(value, datetime) or value is None:
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
 def _block(row) -> BlockSummary:
     return BlockSummary(
         id=row.id,
@@ -174,8 +196,8 @@ def _block(row) -> BlockSummary:
         finished_sessions=row.finished_sessions,
         participants=row.participants,
         results=row.results,
-        first_session=row.first_session,
-        last_session=row.last_session,
+        first_session=_time(row.first_session),
+        last_session=_time(row.last_session),
     )
 
 
@@ -187,7 +209,7 @@ def list_blocks(
     conn: Connection, schema: MuscleSchema, experiment_id: int | object | None = ALL_EXPERIMENTS
 ) -> list[BlockSummary]:
     """Blocks with their counts: all of them, those of one experiment, or (None) those without one."""
-    query = _blocks_query(schema)
+    query = _blocks_query(schema, _is_sqlite(conn))
     e = schema.table("experiment_experiment")
     if experiment_id is None:
         query = query.where(e.c.id.is_(None))
@@ -219,7 +241,7 @@ def find_block_ref(conn: Connection, schema: MuscleSchema, slug: str) -> BlockRe
 def find_block(conn: Connection, schema: MuscleSchema, slug: str) -> BlockSummary:
     """The block with this slug, or a NotFoundError naming it."""
     b = schema.table("experiment_block")
-    rows = conn.execute(_blocks_query(schema).where(b.c.slug == slug)).all()
+    rows = conn.execute(_blocks_query(schema, _is_sqlite(conn)).where(b.c.slug == slug)).all()
     if not rows:
         raise _not_found(slug)
     return _block(rows[0])

@@ -92,7 +92,12 @@ def wait_interruptibly(conn: Any) -> None:
         except KeyboardInterrupt:
             if connecting:
                 raise
-            conn.cancel()
+            conn.cancel()  # and wait on: the statement ends with "canceling statement"
+        except BaseException:
+            if not connecting:
+                with contextlib.suppress(Exception):
+                    conn.cancel()
+            raise
 
 
 def _use_interruptible_waits() -> None:
@@ -146,8 +151,13 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
-def error_line(exc: BaseException, url: URL | None = None) -> str:
-    """The first line of a driver error, with any password scrubbed out."""
+def error_line(exc: BaseException) -> str:
+    """The first line of a driver error (and its FATAL detail).
+
+    Nothing is masked: the drivers' messages never hold the password, and a URL whose parts could
+    put a piece of it in one (as a host name) is refused before connecting (`config.parse_url`).
+    Replacing the password's text wherever it occurs would mangle the message instead.
+    """
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -160,8 +170,6 @@ def error_line(exc: BaseException, url: URL | None = None) -> str:
     if line == "connection already closed":
         # psycopg2's words when an earlier call found the server gone.
         line = "the connection to the server was lost"
-    if url is not None and url.password:
-        line = line.replace(str(url.password), "***")
     return line.removeprefix("(psycopg2.OperationalError) ")
 
 
@@ -176,7 +184,7 @@ def database_error(
     exc: BaseException, url: URL | None = None, doing: str = "reading the database"
 ) -> DatabaseError:
     """The one-line DatabaseError for a driver error."""
-    return DatabaseError(f"error {doing}: {error_line(exc, url)}")
+    return DatabaseError(f"error {doing}: {error_line(exc)}")
 
 
 @contextlib.contextmanager
@@ -191,3 +199,44 @@ def translate_errors(url: URL | None = None, doing: str = "reading the database"
         raise
     except driver_errors() as exc:
         raise database_error(exc, url, doing) from None
+
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+_LOCKED_TABLES_SQL = """
+SELECT DISTINCT c.relname
+FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND l.locktype = 'relation'
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.pid <> pg_backend_pid() AND c.relkind IN ('r', 'p')
+ORDER BY 1
+"""
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """Whether a driver error is PostgreSQL giving up waiting for a lock (lock_timeout)."""
+    orig = getattr(exc, "orig", exc)
+    return getattr(orig, "pgcode", None) == LOCK_NOT_AVAILABLE
+
+
+def locked_tables(engine: Engine) -> list[str]:
+    """The tables another session holds an exclusive lock on (what a migration takes)."""
+    with contextlib.suppress(Exception), engine.connect() as conn:
+        return [row[0] for row in conn.exec_driver_sql(_LOCKED_TABLES_SQL)]
+    return []
+
+
+def lock_timeout_error(engine: Engine) -> DatabaseError:
+    """One line for a query that waited `lock_timeout()` seconds for a table another session
+    locked, naming the table when it can still be seen."""
+    tables = locked_tables(engine)
+    if not tables:
+        what = "a table"
+    elif len(tables) == 1:
+        what = f"table {tables[0]}"
+    else:
+        what = "tables " + ", ".join(tables)
+    return DatabaseError(
+        f"{what} is locked by another session (a MUSCLE migration or maintenance?); gave up after "
+        f"{lock_timeout()} s waiting (MUSCLE_TUI_LOCK_TIMEOUT); try again later"
+    )

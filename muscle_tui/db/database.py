@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 from sqlalchemy.engine import URL, Engine
@@ -22,6 +23,8 @@ class MuscleDatabase:
         self.schema = schema
         self.url = url
         self.label = label
+        self._lock = threading.Lock()
+        self._snapshots: set[Snapshot] = set()
 
     @classmethod
     def open(cls, url: URL, label: str) -> MuscleDatabase:
@@ -40,27 +43,48 @@ class MuscleDatabase:
         self.engine.dispose()
 
     @contextlib.contextmanager
-    def snapshot(self) -> Iterator[Snapshot]:
-        """One consistent, read-only view of the database (see `db.stream.Snapshot`)."""
-        with open_snapshot(self.engine, self.schema) as snap:
+    def snapshot(self, cancel: threading.Event | None = None) -> Iterator[Snapshot]:
+        """One consistent, read-only view of the database (see `db.stream.Snapshot`); setting
+        `cancel` cancels its running statement on the server."""
+        with open_snapshot(self.engine, self.schema, cancel, self._opened, self._closed) as snap:
             yield snap
 
-    def experiments(self) -> list[ExperimentSummary]:
-        """Every experiment with its counts (and a row for blocks without one)."""
-        with self.snapshot() as snap, translate_errors(self.url):
+    def interrupt(self) -> None:
+        """Cancel every statement running on this database's snapshots (from any thread): a
+        front end that is quitting does not wait for a query stuck behind a lock."""
+        with self._lock:
+            snapshots = list(self._snapshots)
+        for snap in snapshots:
+            snap.interrupt()
+
+    def _opened(self, snap: Snapshot) -> None:
+        with self._lock:
+            self._snapshots.add(snap)
+
+    def _closed(self, snap: Snapshot) -> None:
+        with self._lock:
+            self._snapshots.discard(snap)
+
+    def experiments(self, cancel: threading.Event | None = None) -> list[ExperimentSummary]:
+        """Every experiment with its counts (and a row for blocks without one); setting `cancel`
+        cancels the query on the server (ExportCancelled)."""
+        with self.snapshot(cancel) as snap, snap.translated():
             return catalog.list_experiments(snap.conn, self.schema)
 
-    def blocks(self, experiment_id: int | object | None = ALL_EXPERIMENTS) -> list[BlockSummary]:
-        """Blocks with their counts; see `catalog.list_blocks`."""
-        with self.snapshot() as snap, translate_errors(self.url):
+    def blocks(
+        self, experiment_id: int | object | None = ALL_EXPERIMENTS, cancel: threading.Event | None = None
+    ) -> list[BlockSummary]:
+        """Blocks with their counts (see `catalog.list_blocks`); setting `cancel` cancels the query
+        on the server (ExportCancelled)."""
+        with self.snapshot(cancel) as snap, snap.translated():
             return catalog.list_blocks(snap.conn, self.schema, experiment_id)
 
     def block(self, slug: str) -> BlockSummary:
         """The block with this slug (NotFoundError otherwise)."""
-        with self.snapshot() as snap, translate_errors(self.url):
+        with self.snapshot() as snap, snap.translated():
             return catalog.find_block(snap.conn, self.schema, slug)
 
     def experiment(self, slug: str) -> ExperimentSummary:
         """The experiment with this slug (NotFoundError otherwise)."""
-        with self.snapshot() as snap, translate_errors(self.url):
+        with self.snapshot() as snap, snap.translated():
             return catalog.find_experiment(snap.conn, self.schema, slug)

@@ -21,12 +21,19 @@ from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from muscle_tui.db.catalog import BlockRef, find_block_ref
-from muscle_tui.db.connect import database_error, driver_errors, translate_errors
+from muscle_tui.db.connect import (
+    database_error,
+    driver_errors,
+    is_lock_timeout,
+    lock_timeout_error,
+    translate_errors,
+)
 from muscle_tui.db.schema import MuscleSchema
-from muscle_tui.errors import DatabaseError
+from muscle_tui.errors import DatabaseError, raise_if_cancelled
 
 FETCH_ROWS = 2000
 READ_AHEAD_BATCHES = 2
+CANCEL_POLL_SECONDS = 0.05
 
 Query = Executable | str
 """A SQLAlchemy statement, or SQL text (bound parameters as `:name`)."""
@@ -74,32 +81,57 @@ def read_ahead(
 
 
 class Snapshot:
-    """The queries of one read-only transaction: small results, scalars, and streamed rows."""
+    """The queries of one read-only transaction: small results, scalars, and streamed rows.
 
-    def __init__(self, conn: Connection, schema: MuscleSchema, url: URL) -> None:
+    `interrupt()` (any thread) cancels the running statement on the server. With a `cancel` event,
+    the snapshot interrupts itself when the event is set, and a statement that fails because of it
+    raises ExportCancelled rather than a database error.
+    """
+
+    def __init__(
+        self, conn: Connection, schema: MuscleSchema, url: URL, cancel: threading.Event | None = None
+    ) -> None:
         self.conn = conn
         self.schema = schema
         self.url = url
+        self.cancel = cancel
         self.dialect = conn.dialect.name
         self.postgres = self.dialect == "postgresql"
+        self._raw = conn.connection.dbapi_connection
         # psycopg2 with a wait callback refuses concurrent calls on one connection: streams take turns.
         self._driver_lock = threading.Lock()
         # When the connection is lost, the first call that failed has the cause; the calls of the
         # other streams after it only say "cursor already closed".
         self._first_failure: BaseException | None = None
 
+    def interrupt(self) -> None:
+        """Cancel the statement running on this snapshot's connection, if any (thread-safe)."""
+        with contextlib.suppress(Exception):
+            if self.postgres:
+                self._raw.cancel()  # type: ignore[union-attr]
+            else:
+                self._raw.interrupt()  # type: ignore[union-attr]
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
+
     @contextlib.contextmanager
-    def _translated(self) -> Iterator[None]:
+    def translated(self) -> Iterator[None]:
+        """Driver errors inside the block as one-line DatabaseErrors (ExportCancelled once cancelled)."""
         try:
             yield
         except DatabaseError:
             raise
         except driver_errors() as exc:
-            lost = bool(getattr(self.conn.connection.dbapi_connection, "closed", False))
+            lost = bool(getattr(self._raw, "closed", False))
             if lost:
                 # Tell SQLAlchemy, so ending the transaction does not fail over it again.
                 self.conn.invalidate()
+            raise_if_cancelled(self.cancel)
             cause = self._first_failure if lost and self._first_failure is not None else exc
+            if is_lock_timeout(cause):
+                raise lock_timeout_error(self.conn.engine) from None
             raise database_error(cause, self.url) from None
 
     def _statement(self, query: Query) -> Executable:
@@ -107,17 +139,17 @@ class Snapshot:
 
     def rows(self, query: Query, params: dict[str, Any] | None = None) -> list[Any]:
         """Every row of a small query."""
-        with self._translated():
+        with self.translated(), self._driver_lock:
             return list(self.conn.execute(self._statement(query), params or {}))
 
     def scalar(self, query: Query, params: dict[str, Any] | None = None) -> Any:
         """The first column of the first row (None when there is none)."""
-        with self._translated():
+        with self.translated(), self._driver_lock:
             return self.conn.execute(self._statement(query), params or {}).scalar()
 
     def block(self, slug: str) -> BlockRef:
         """The block with this slug, without counts (NotFoundError when there is none)."""
-        with self._translated():
+        with self.translated(), self._driver_lock:
             return find_block_ref(self.conn, self.schema, slug)
 
     def batches(
@@ -133,7 +165,7 @@ class Snapshot:
         raw = self.conn.connection.dbapi_connection
         assert raw is not None
         values = compiled.construct_params(params or {})
-        with self._translated():
+        with self.translated():
             if self.postgres:
                 cursor = raw.cursor(name=f"muscle_tui_{next(_cursor_numbers)}")
                 cursor.itersize = size  # type: ignore[attr-defined]  # psycopg2's named cursor
@@ -173,13 +205,45 @@ class Snapshot:
 
 
 @contextlib.contextmanager
-def open_snapshot(engine: Engine, schema: MuscleSchema) -> Iterator[Snapshot]:
+def _interrupted_when_set(snap: Snapshot, cancel: threading.Event | None) -> Iterator[None]:
+    """While the block runs, a helper thread interrupts `snap`'s statement once `cancel` is set."""
+    if cancel is None:
+        yield
+        return
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(CANCEL_POLL_SECONDS):
+            if cancel.is_set():
+                snap.interrupt()
+                return
+
+    watcher = threading.Thread(target=watch, name="muscle-tui-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        watcher.join()
+
+
+@contextlib.contextmanager
+def open_snapshot(
+    engine: Engine,
+    schema: MuscleSchema,
+    cancel: threading.Event | None = None,
+    on_open: Callable[[Snapshot], None] | None = None,
+    on_close: Callable[[Snapshot], None] | None = None,
+) -> Iterator[Snapshot]:
     """One consistent, read-only view of the database: REPEATABLE READ READ ONLY on PostgreSQL.
 
-    When the block fails, its error is the one raised: ending the transaction on a connection
-    that was lost (the server restarted, the backend was terminated) cannot replace it.
+    Setting `cancel` (from any thread) cancels the running statement on the server within
+    CANCEL_POLL_SECONDS, and the block then raises ExportCancelled. `on_open` / `on_close` let the
+    database keep track of its open snapshots. When the block fails, its error is the one raised:
+    ending the transaction on a connection that was lost cannot replace it.
     """
     with translate_errors(engine.url):
+        raise_if_cancelled(cancel)
         if engine.dialect.name == "postgresql":
             conn = engine.connect().execution_options(
                 isolation_level="REPEATABLE READ", postgresql_readonly=True
@@ -187,13 +251,23 @@ def open_snapshot(engine: Engine, schema: MuscleSchema) -> Iterator[Snapshot]:
         else:
             conn = engine.connect()
         try:
+            snap = Snapshot(conn, schema, engine.url, cancel)
+            if on_open is not None:
+                on_open(snap)
             transaction = conn.begin()
             try:
-                yield Snapshot(conn, schema, engine.url)
+                with _interrupted_when_set(snap, cancel):
+                    yield snap
             except BaseException:
                 _end_quietly(conn, transaction)
                 raise
-            transaction.commit()
+            finally:
+                if on_close is not None:
+                    on_close(snap)
+            # Read-only: ending it cannot lose anything, and the block's work (an export already
+            # renamed into place) must not be reported as failed because the end failed.
+            with contextlib.suppress(Exception):
+                transaction.commit()
         finally:
             with contextlib.suppress(Exception):
                 conn.close()

@@ -5,6 +5,12 @@ written; `atomic_file` and `atomic_directory` write under a temporary name besid
 rename into place when complete. An export therefore never leaves a half-written file under its
 final name, never replaces anything unless asked (`force`), and creates its files with mode 0600
 (they hold personal data).
+
+Replacing (`force`) acts on the name only: a symbolic link at the target is replaced as a link,
+never followed, and a folder is replaced only when it holds nothing but regular files the export
+writes (checked again at the moment of the swap). The temporary name is short whatever the target's
+(`.mtui-<host>-<pid>-<random>.part`), so it names the process that owns it: the next export into a
+folder removes what killed exports left there, and says so in a notice.
 """
 
 from __future__ import annotations
@@ -14,16 +20,25 @@ import errno
 import os
 import re
 import shutil
-import tempfile
-from collections.abc import Iterator
+import stat
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from muscle_tui.errors import OutputError
+from muscle_tui.export.temporary import (
+    OLD_SUFFIX,
+    Notices,
+    remove_leftovers,
+    temporary_directory,
+    temporary_file,
+    temporary_name,
+)
+from muscle_tui.export.temporary import PART_SUFFIX as PART_SUFFIX
 
-PART_SUFFIX = ".part"
 PRIVATE_DIRECTORY_MODE = 0o700
+DEFAULT_NAME_MAX = 255
 
 
 class OutputExists(OutputError):
@@ -58,6 +73,34 @@ def _make_directory(path: Path) -> None:
         raise OutputError(f"cannot create directory {path}: {exc.strerror or exc}") from None
 
 
+def _name_max(directory: Path) -> int:
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return DEFAULT_NAME_MAX
+
+
+def check_name_length(path: Path) -> None:
+    """Refuse (one line) a file name longer than its file system allows."""
+    size = len(os.fsencode(path.name))
+    limit = _name_max(path.parent)
+    if size > limit:
+        raise OutputError(
+            f"cannot write {path}: its name is {size} bytes long, the file system allows {limit}"
+        )
+
+
+def expand_user(path: str | os.PathLike[str]) -> Path:
+    """`path` with a leading `~` or `~user` expanded; an OutputError when there is no such user."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # pathlib: "Could not determine home directory."
+        text = os.fspath(path)
+        head = text.split(os.sep, 1)[0]
+        missing = "no home directory is known" if head == "~" else f"there is no user {head[1:]!r}"
+        raise OutputError(f"cannot expand {head} in {text}: {missing}") from None
+
+
 def resolve_output(
     path: str | os.PathLike[str] | None, default_name: str, directory: Path | None = None
 ) -> Path:
@@ -65,43 +108,56 @@ def resolve_output(
 
     Nothing given: `default_name` in `directory` (the current directory by default). `~` is
     expanded. An existing directory, or a path ending in `/`, gets `default_name` inside; such a
-    directory is created (0700) when it does not exist yet.
+    directory is created (0700) when it does not exist yet. A name too long is one clear line.
     """
     if path is None or not str(path).strip():
-        base = Path(directory).expanduser() if directory is not None else Path.cwd()
+        base = expand_user(directory) if directory is not None else Path.cwd()
         return (base / default_name).absolute()
     text = os.fspath(path)
-    chosen = Path(text).expanduser()
-    if _names_a_directory(text) or chosen.is_dir():
-        if not chosen.is_dir():
+    chosen = expand_user(text)
+    try:
+        if _names_a_directory(text):
             _make_directory(chosen)
-        return (chosen / default_name).absolute()
+            return (chosen / default_name).absolute()
+        check_name_length(chosen.absolute())
+        if chosen.is_dir():
+            return (chosen / default_name).absolute()
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, chosen.absolute())) from None
     return chosen.absolute()
 
 
 def resolve_output_directory(path: str | os.PathLike[str] | None, directory: Path | None = None) -> Path:
     """The absolute directory an export of many blocks writes into, created (0700) if missing."""
-    chosen = Path(path).expanduser() if path is not None else (directory or Path.cwd())
+    chosen = expand_user(path) if path is not None else (directory or Path.cwd())
     chosen = chosen.absolute()
-    if chosen.exists() and not chosen.is_dir():
-        raise OutputError(f"{chosen} is not a directory (an export of many blocks writes into one)")
-    if not chosen.is_dir():
-        _make_directory(chosen)
+    try:
+        if chosen.exists() and not chosen.is_dir():
+            raise OutputError(f"{chosen} is not a directory (an export of many blocks writes into one)")
+        if not chosen.is_dir():
+            _make_directory(chosen)
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, chosen)) from None
     return chosen
 
 
 def target_exists(path: Path) -> bool:
-    """Whether writing `path` would replace something (a dangling symlink counts)."""
-    return path.exists() or path.is_symlink()
+    """Whether writing `path` would replace something (a symlink counts, dangling or not)."""
+    return os.path.lexists(path)
 
 
 def check_target(path: Path, force: bool) -> Path:
-    """The absolute target, refused when it exists (unless forced) or its directory is missing."""
+    """The absolute target, refused when it exists (unless forced), its directory is missing or its
+    name is too long."""
     path = Path(path).expanduser().absolute()
-    if target_exists(path) and not force:
-        raise OutputExists(path)
-    if not path.parent.is_dir():
-        raise OutputError(f"cannot write {path}: directory {path.parent} does not exist")
+    check_name_length(path)
+    try:
+        if target_exists(path) and not force:
+            raise OutputExists(path)
+        if not path.parent.is_dir():
+            raise OutputError(f"cannot write {path}: directory {path.parent} does not exist")
+    except OSError as exc:
+        raise OutputError(describe_os_error(exc, path)) from None
     return path
 
 
@@ -115,12 +171,17 @@ def describe_os_error(exc: OSError, path: Path) -> str:
         return f"cannot write to {path.parent}: permission denied"
     if exc.errno == errno.ENOENT:
         return f"cannot write {path}: directory {path.parent} does not exist"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"cannot write {path}: a name in it is longer than the file system allows"
     return f"cannot write {path}: {exc.strerror or exc}"
 
 
-def _publish(tmp: Path, path: Path, force: bool) -> None:
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _publish(tmp: Path, path: Path, force: bool, notices: Notices) -> None:
     if force:
-        os.replace(tmp, path)
+        os.replace(tmp, path)  # acts on the name: a symlink there is replaced, never followed
         return
     # link() fails if the target appeared meanwhile, so nothing is ever overwritten unasked.
     try:
@@ -132,24 +193,39 @@ def _publish(tmp: Path, path: Path, force: bool) -> None:
             raise OutputExists(path) from None
         os.replace(tmp, path)
         return
-    os.unlink(tmp)
+    try:
+        os.unlink(tmp)
+    except OSError as exc:
+        notices.append(f"wrote {path}, but could not remove its temporary copy {tmp}: {exc.strerror or exc}")
+
+
+def _refuse_directory(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            raise OutputError(f"{path} is a folder; not replacing it with a file (name a file)")
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, force: bool = False) -> Iterator[BinaryIO]:
-    """A binary file that appears at `path` (mode 0600) only when the block exits cleanly."""
+def atomic_file(path: Path, force: bool = False, notices: Notices | None = None) -> Iterator[BinaryIO]:
+    """A binary file that appears at `path` (mode 0600) only when the block exits cleanly.
+
+    Leftovers of killed exports in its folder are removed first; `notices` gets the lines to show.
+    """
     path = check_target(path, force)
+    notes = notices if notices is not None else []
+    if force:
+        _refuse_directory(path)
+    notes.extend(remove_leftovers(path.parent))
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=path.parent)
+        fd, tmp = temporary_file(path.parent)
     except OSError as exc:
         raise OutputError(describe_os_error(exc, path)) from None
-    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        _publish(tmp, path, force)
+        _publish(tmp, path, force, notes)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(describe_os_error(exc, path)) from None
@@ -158,41 +234,99 @@ def atomic_file(path: Path, force: bool = False) -> Iterator[BinaryIO]:
         raise
 
 
-def _replace_directory(tmp: Path, path: Path) -> None:
-    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-    os.rmdir(old)
-    os.replace(path, old)
-    os.replace(tmp, path)
-    if old.is_dir():
-        shutil.rmtree(old)
-    else:
-        old.unlink()
+def _foreign_entry(folder: Path, replaceable: Collection[str]) -> str | None:
+    """The first thing in `folder` a replacement must not remove: a name the export does not write,
+    or anything but a regular file (a sub-folder, a symlink) even under such a name."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name not in replaceable or not entry.is_file(follow_symlinks=False):
+                return entry.name
+    return None
+
+
+def _refuse_foreign_folder(path: Path, replaceable: Collection[str]) -> None:
+    """Refuse to replace `path` when it is a folder holding anything but what the export writes."""
+    try:
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            return
+        foreign = _foreign_entry(path, replaceable)
+    except FileNotFoundError:
+        return
+    if foreign is not None:
+        raise OutputError(
+            f"{path} is a folder holding other files than an earlier export ({foreign!r}); not "
+            "replacing it (name a new folder, or a .zip file)"
+        )
+
+
+def _replace_directory(tmp: Path, path: Path, replaceable: Collection[str], notices: Notices) -> None:
+    """Put `tmp` at `path`, moving what is there aside first: a folder only when it holds nothing
+    but what the export writes, checked once more after it was moved (nobody can add to it then)."""
+    _refuse_foreign_folder(path, replaceable)
+    old = path.parent / temporary_name(OLD_SUFFIX)
+    os.rename(path, old)  # acts on the name: a symlink moves as a link
+    try:
+        _refuse_foreign_folder(old, replaceable)
+        os.rename(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.rename(old, path)
+        raise
+    # The output is in place: nothing from here on fails the export.
+    try:
+        if stat.S_ISDIR(os.lstat(old).st_mode):
+            for name in replaceable:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(old / name)
+            old.rmdir()
+        else:
+            old.unlink()
+    except OSError as exc:
+        notices.append(f"wrote {path}, but what it replaced is still at {old}: {exc.strerror or exc}")
 
 
 @contextlib.contextmanager
-def atomic_directory(path: Path, force: bool = False) -> Iterator[Path]:
+def atomic_directory(
+    path: Path, force: bool = False, replaceable: Collection[str] = (), notices: Notices | None = None
+) -> Iterator[Path]:
     """A directory (mode 0700) that appears at `path` only when the block exits cleanly.
 
-    Files written inside it should be created with `private_file`.
+    With `force` it replaces what is at `path`: a file or symlink (as a name, never followed), or a
+    folder holding only regular files named in `replaceable` (anything else is refused, before the
+    export and again at the swap). Files written inside should be created with `private_file`.
+    Leftovers of killed exports in its folder are removed first; `notices` gets the lines to show.
     """
     path = check_target(path, force)
+    notes = notices if notices is not None else []
+    if force:
+        _refuse_foreign_folder(path, replaceable)
+    notes.extend(remove_leftovers(path.parent, replaceable))
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=PART_SUFFIX, dir=path.parent))
+        tmp = temporary_directory(path.parent)
     except OSError as exc:
         raise OutputError(describe_os_error(exc, path)) from None
     try:
         yield tmp
-        if target_exists(path):
-            if not force:
-                raise OutputExists(path)
-            _replace_directory(tmp, path)
+        if force and target_exists(path):
+            _replace_directory(tmp, path, replaceable, notes)
         else:
-            os.replace(tmp, path)
+            _rename_new(tmp, path)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise OutputError(describe_os_error(exc, path)) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _rename_new(tmp: Path, path: Path) -> None:
+    if target_exists(path):
+        raise OutputExists(path)
+    try:
+        os.rename(tmp, path)
+    except OSError:
+        if target_exists(path):
+            raise OutputExists(path) from None
         raise
 
 

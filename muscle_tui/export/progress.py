@@ -13,10 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from muscle_tui.errors import ExportCancelled
+from muscle_tui.errors import raise_if_cancelled
 
 REPORT_INTERVAL_SECONDS = 0.1
-CANCELLED_TEXT = "export cancelled; nothing was written"
 
 
 @dataclass(frozen=True)
@@ -39,18 +38,14 @@ ProgressCallback = Callable[[ExportProgress], None]
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What an export wrote: its path, size, how many objects or rows, and how long it took."""
+    """What an export wrote: its path, size, how many objects or rows, how long it took, and
+    one-line notes for the user (e.g. leftovers of an interrupted export it removed)."""
 
     path: str
     bytes: int
     count: int
     seconds: float
-
-
-def raise_if_cancelled(cancel: threading.Event | None) -> None:
-    """Raise ExportCancelled when `cancel` is set."""
-    if cancel is not None and cancel.is_set():
-        raise ExportCancelled(CANCELLED_TEXT)
+    notices: tuple[str, ...] = ()
 
 
 class ProgressReporter:

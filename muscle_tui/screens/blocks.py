@@ -9,12 +9,13 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from muscle_tui.db.catalog import BlockSummary, ExperimentSummary
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.errors import MuscleTuiError
+from muscle_tui.errors import ExportCancelled, MuscleTuiError
 from muscle_tui.export.json import default_json_name, write_json_bundle
 from muscle_tui.export.progress import ExportResult, ProgressCallback
 from muscle_tui.messages import BlocksLoaded, CatalogFailed
@@ -22,6 +23,8 @@ from muscle_tui.screens.export_csv import ExportCsvScreen
 from muscle_tui.screens.export_flow import ExportJob
 from muscle_tui.screens.export_path import ExportPathDialog
 from muscle_tui.screens.formatting import format_date, number, plain, printable, right
+from muscle_tui.screens.latest_query import LatestQuery
+from muscle_tui.text import escape_controls
 
 NAME_WIDTH = 20
 
@@ -45,6 +48,7 @@ class BlocksScreen(Screen[None]):
         self.database = database
         self.experiment = experiment
         self.blocks: dict[str, BlockSummary] = {}
+        self._loads = LatestQuery()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -71,6 +75,9 @@ class BlocksScreen(Screen[None]):
         table.add_column("Rules", key="rules")
         self.action_reload()
 
+    def on_unmount(self) -> None:
+        self._loads.cancel()
+
     @property
     def selected_block(self) -> BlockSummary | None:
         """The block under the table's cursor (None while the table is empty)."""
@@ -86,16 +93,22 @@ class BlocksScreen(Screen[None]):
     def action_reload(self) -> None:
         """Run the blocks query again (in a worker; the table shows a loading indicator)."""
         self.query_one(DataTable).loading = True
-        self._load_blocks()
+        self._load_blocks(self._loads.start())
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _load_blocks(self) -> None:
+    def _load_blocks(self, cancel: threading.Event) -> None:
         try:
-            rows = self.database.blocks(self.experiment.id)
+            rows = self.database.blocks(self.experiment.id, cancel=cancel)
+        except ExportCancelled:
+            return
         except MuscleTuiError as exc:
-            self.post_message(CatalogFailed(str(exc)))
+            message: Message = CatalogFailed(str(exc))
+        except Exception as exc:  # noqa: BLE001 - the user sees one line, never a traceback
+            message = CatalogFailed(f"listing the blocks failed unexpectedly ({type(exc).__name__})")
         else:
-            self.post_message(BlocksLoaded(rows))
+            message = BlocksLoaded(rows)
+        if not cancel.is_set():
+            self.post_message(message)
 
     @on(BlocksLoaded)
     def _show_blocks(self, message: BlocksLoaded) -> None:
@@ -137,7 +150,7 @@ class BlocksScreen(Screen[None]):
     @on(CatalogFailed)
     def _show_failure(self, message: CatalogFailed) -> None:
         self.query_one(DataTable).loading = False
-        self.query_one("#status", Static).update(message.text)
+        self.query_one("#status", Static).update(escape_controls(message.text))
         self.notify(message.text, severity="error", title="Cannot list the blocks", markup=False)
 
     def palette_commands(self) -> Iterable[SystemCommand]:

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from muscle_tui.text import escape_controls
+
 
 class ConfirmReplaceDialog(ModalScreen[bool]):
     """Returns True to replace `path`, False to keep it."""
@@ -18,6 +20,7 @@ class ConfirmReplaceDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "answer(True)", "Replace"),
         Binding("n,escape", "answer(False)", "Keep"),
+        Binding("ctrl+c", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self, path: Path) -> None:
@@ -27,7 +30,7 @@ class ConfirmReplaceDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label("Replace the existing file?", classes="dialog-title")
-            yield Label(str(self.path), classes="dialog-label", markup=False)
+            yield Label(escape_controls(str(self.path)), classes="dialog-label", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Replace", variant="error", id="replace")
                 yield Button("Keep it", variant="primary", id="keep")

@@ -7,6 +7,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static
 
+from muscle_tui.text import escape_controls
+
 
 class ConnectingScreen(Screen[None]):
     """A loading indicator and the name of the database being opened."""
@@ -19,5 +21,5 @@ class ConnectingScreen(Screen[None]):
         yield Header()
         with Vertical(id="connecting"):
             yield LoadingIndicator()
-            yield Static(f"Opening {self.label} …", id="connecting-label", markup=False)
+            yield Static(escape_controls(f"Opening {self.label} …"), id="connecting-label", markup=False)
         yield Footer()

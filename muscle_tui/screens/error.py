@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from muscle_tui.text import escape_controls
+
 ERROR_EXIT_STATUS = 1
 
 
@@ -16,7 +18,7 @@ class ErrorScreen(Screen[None]):
 
     BINDINGS = [
         Binding("q", "quit_with_error", "Quit"),
-        Binding("escape", "quit_with_error", "Quit", show=False),
+        Binding("escape,ctrl+c", "quit_with_error", "Quit", show=False),
     ]
 
     def __init__(self, text: str) -> None:
@@ -27,7 +29,7 @@ class ErrorScreen(Screen[None]):
         yield Header()
         with Vertical(id="error-box"):
             yield Static("Cannot open the database", id="error-title")
-            yield Static(self.text, id="error-text", markup=False)
+            yield Static(escape_controls(self.text), id="error-text", markup=False)
             yield Static("Press q or Escape to quit.", id="error-hint")
         yield Footer()
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from muscle_tui.db.catalog import ExperimentSummary
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.errors import MuscleTuiError
+from muscle_tui.errors import ExportCancelled, MuscleTuiError
 from muscle_tui.messages import CatalogFailed, ExperimentsLoaded
 from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.formatting import number, plain, right
+from muscle_tui.screens.latest_query import LatestQuery
+from muscle_tui.text import escape_controls
 
 
 class ExperimentTable(DataTable):
@@ -31,6 +36,7 @@ class ExperimentsScreen(Screen[None]):
         super().__init__()
         self.database = database
         self.experiments: dict[str, ExperimentSummary] = {}
+        self._loads = LatestQuery()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -49,19 +55,28 @@ class ExperimentsScreen(Screen[None]):
         table.add_column(right("Participants"), key="participants")
         self.action_reload()
 
+    def on_unmount(self) -> None:
+        self._loads.cancel()
+
     def action_reload(self) -> None:
         """Run the experiments query again (in a worker; the table shows a loading indicator)."""
         self.query_one(ExperimentTable).loading = True
-        self._load_experiments()
+        self._load_experiments(self._loads.start())
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _load_experiments(self) -> None:
+    def _load_experiments(self, cancel: threading.Event) -> None:
         try:
-            rows = self.database.experiments()
+            rows = self.database.experiments(cancel=cancel)
+        except ExportCancelled:
+            return
         except MuscleTuiError as exc:
-            self.post_message(CatalogFailed(str(exc)))
+            message: Message = CatalogFailed(str(exc))
+        except Exception as exc:  # noqa: BLE001 - the user sees one line, never a traceback
+            message = CatalogFailed(f"listing the experiments failed unexpectedly ({type(exc).__name__})")
         else:
-            self.post_message(ExperimentsLoaded(rows))
+            message = ExperimentsLoaded(rows)
+        if not cancel.is_set():
+            self.post_message(message)
 
     @on(ExperimentsLoaded)
     def _show_experiments(self, message: ExperimentsLoaded) -> None:
@@ -92,7 +107,7 @@ class ExperimentsScreen(Screen[None]):
     @on(CatalogFailed)
     def _show_failure(self, message: CatalogFailed) -> None:
         self.query_one(ExperimentTable).loading = False
-        self.query_one("#status", Static).update(message.text)
+        self.query_one("#status", Static).update(escape_controls(message.text))
         self.notify(message.text, severity="error", title="Cannot list the experiments", markup=False)
 
     @on(DataTable.RowSelected)

@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 
 from muscle_tui.db.catalog import BlockSummary
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.errors import MuscleTuiError
+from muscle_tui.errors import ExportCancelled, MuscleTuiError
 from muscle_tui.export.csv import (
     BUILTIN_ORDER,
     DEFAULT_TEMPLATE,
@@ -44,7 +44,9 @@ from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
 from muscle_tui.screens.export_flow import ExportJob, run_export_flow, suggested_path
 from muscle_tui.screens.export_progress import Outcome
 from muscle_tui.screens.formatting import format_size, printable
+from muscle_tui.screens.latest_query import LatestQuery
 from muscle_tui.screens.save_template import SaveTemplateDialog
+from muscle_tui.text import escape_controls
 from muscle_tui.widgets.preview_table import PreviewTable
 from muscle_tui.widgets.selection_form import SelectionForm
 from muscle_tui.widgets.template_picker import TemplatePicker
@@ -72,7 +74,13 @@ def width_warning(selection: CsvSelection, columns: int) -> str | None:
 def describe_result(result: ExportResult) -> str:
     """`Wrote <path> · 1.2 MiB · 6,329 rows · 0.4 s`."""
     rows = f"{result.count:,} row{'s' if result.count != 1 else ''}"
-    return f"Wrote {printable(result.path)} · {format_size(result.bytes)} · {rows} · {result.seconds:.1f} s"
+    shown = escape_controls(result.path)
+    return f"Wrote {shown} · {format_size(result.bytes)} · {rows} · {result.seconds:.1f} s"
+
+
+def utc_now() -> datetime:
+    """The time the form stamps into the default file name of each export."""
+    return datetime.now(UTC)
 
 
 class ExportCsvScreen(Screen[None]):
@@ -108,9 +116,11 @@ class ExportCsvScreen(Screen[None]):
         self.block = block
         self.preview_pending = True
         self.last_result: ExportResult | None = None
-        self.opened_at = datetime.now(UTC)
         self._preview_timer: Timer | None = None
-        self._default_name = self._name_for(DEFAULT_TEMPLATE)
+        self._previews = LatestQuery()
+        self._template_name = DEFAULT_TEMPLATE
+        # The path the form suggested: while the output field holds it, each export suggests anew.
+        self._suggested = ""
         self._exporting = False
 
     def compose(self) -> ComposeResult:
@@ -126,7 +136,8 @@ class ExportCsvScreen(Screen[None]):
             (t for t in templates if t.name == DEFAULT_TEMPLATE), templates[0] if templates else None
         )
         if start is not None:
-            self._default_name = self._name_for(start.name)
+            self._template_name = start.name
+        self._suggested = str(suggested_path(self._default_name()))
         yield Header()
         yield Static(
             printable(f"Export CSV — {self.block.name or '(no name)'} ({self.block.slug})"),
@@ -141,7 +152,7 @@ class ExportCsvScreen(Screen[None]):
             yield SelectionForm(start.selection if start else CsvSelection(), id="field-groups")
             with Horizontal(id="output-row", classes="form-row"):
                 yield Label("Output", classes="form-label")
-                yield Input(value=str(suggested_path(self._default_name)), id="output-path")
+                yield Input(value=self._suggested, id="output-path")
             yield Static("", id="path-error", classes="form-error", markup=False)
             yield Static("", id="width-warning", classes="form-warning", markup=False)
             with Horizontal(id="action-row"):
@@ -153,12 +164,22 @@ class ExportCsvScreen(Screen[None]):
             yield PreviewTable(id="preview")
         yield Footer()
 
-    def _name_for(self, template_name: str) -> str:
-        return default_csv_name(self.block.slug, template_name, now=self.opened_at)
+    def _default_name(self) -> str:
+        """The file name for an export now, after the template last loaded."""
+        return default_csv_name(self.block.slug, self._template_name, now=utc_now())
+
+    def _suggest(self, output: Input, default_name: str) -> None:
+        """Show `default_name` in the current folder in the output field, unless the user typed a path."""
+        if output.value.strip() == self._suggested:
+            self._suggested = str(suggested_path(default_name))
+            output.value = self._suggested
 
     def on_mount(self) -> None:
         self.query_one("#template").focus()
         self._start_preview()
+
+    def on_unmount(self) -> None:
+        self._previews.cancel()
 
     @property
     def selection(self) -> CsvSelection:
@@ -191,11 +212,8 @@ class ExportCsvScreen(Screen[None]):
     def _template_chosen(self, message: TemplatePicker.Chosen) -> None:
         """Set the checkboxes to the template's selection, and the default file name to its name."""
         self.query_one(SelectionForm).apply(message.template.selection)
-        output = self.query_one("#output-path", Input)
-        new_default = self._name_for(message.template.name)
-        if output.value.strip() == str(suggested_path(self._default_name)):
-            output.value = str(suggested_path(new_default))
-        self._default_name = new_default
+        self._template_name = message.template.name
+        self._suggest(self.query_one("#output-path", Input), self._default_name())
 
     # -----------------------------------------------------------------------------------------
     # The preview: debounced, computed in a thread; a preview of an older selection is dropped.
@@ -203,6 +221,7 @@ class ExportCsvScreen(Screen[None]):
     @on(SelectionForm.Changed)
     def _selection_changed(self) -> None:
         self.preview_pending = True
+        self._previews.cancel()
         self.refresh_bindings()
         self.query_one("#preview-status", Static).update("Preview: updating …")
         if self._preview_timer is not None:
@@ -211,20 +230,22 @@ class ExportCsvScreen(Screen[None]):
 
     def _start_preview(self) -> None:
         self._preview_timer = None
-        self._compute_preview(self.selection)
+        self._compute_preview(self.selection, self._previews.start())
 
     @work(thread=True, exclusive=True, group="csv-preview", exit_on_error=False)
-    def _compute_preview(self, selection: CsvSelection) -> None:
+    def _compute_preview(self, selection: CsvSelection, cancel: threading.Event) -> None:
         worker = get_current_worker()
         try:
-            preview = preview_csv(self.database, self.block.slug, selection, PREVIEW_ROWS)
+            preview = preview_csv(self.database, self.block.slug, selection, PREVIEW_ROWS, cancel=cancel)
+        except ExportCancelled:
+            return
         except MuscleTuiError as exc:
             message: Message = self.PreviewFailed(selection, str(exc))
         except Exception as exc:  # noqa: BLE001 - the user sees one line, never a traceback
             message = self.PreviewFailed(selection, f"preview failed unexpectedly ({type(exc).__name__})")
         else:
             message = self.PreviewReady(selection, preview)
-        if not worker.is_cancelled:
+        if not (worker.is_cancelled or cancel.is_set()):
             self.post_message(message)
 
     def _is_current(self, selection: CsvSelection) -> bool:
@@ -247,7 +268,7 @@ class ExportCsvScreen(Screen[None]):
         if not self._is_current(message.selection):
             return
         self.query_one(PreviewTable).forget()
-        self._preview_shown(f"Preview failed: {message.text}")
+        self._preview_shown(escape_controls(f"Preview failed: {message.text}"))
 
     def _preview_shown(self, status: str) -> None:
         self.preview_pending = False
@@ -283,8 +304,9 @@ class ExportCsvScreen(Screen[None]):
             self._exporting = True
             self._export()
 
-    def export_job(self) -> ExportJob:
-        """The CSV export of the form's block and selection, for the export flow."""
+    def export_job(self, default_name: str) -> ExportJob:
+        """The CSV export of the form's block and selection to `default_name` (when the path is a
+        folder), for the export flow."""
         database, slug, selection = self.database, self.block.slug, self.selection
 
         def run(
@@ -293,7 +315,7 @@ class ExportCsvScreen(Screen[None]):
             return write_csv(database, slug, selection, output, force=force, progress=progress, cancel=cancel)
 
         return ExportJob(
-            default_name=self._default_name,
+            default_name=default_name,
             title=lambda output: f"Exporting to {output.name}",
             unit="rows",
             run=run,
@@ -304,8 +326,10 @@ class ExportCsvScreen(Screen[None]):
         error = self.query_one("#path-error", Static)
         path = self.query_one("#output-path", Input)
         error.display = False
+        default_name = self._default_name()
+        self._suggest(path, default_name)
         try:
-            outcome = await run_export_flow(self.app, self.export_job(), path.value)
+            outcome = await run_export_flow(self.app, self.export_job(default_name), path.value)
         finally:
             self._exporting = False
         if outcome.outcome is Outcome.WRITTEN and outcome.result is not None:
@@ -314,8 +338,10 @@ class ExportCsvScreen(Screen[None]):
             summary.update(describe_result(outcome.result))
             summary.display = True
         elif outcome.outcome is Outcome.REFUSED:
-            error.update(outcome.error or "")
+            error.update(escape_controls(outcome.error or ""))
             error.display = True
+            path.focus()
+        elif outcome.outcome is Outcome.KEPT:
             path.focus()
 
     # -----------------------------------------------------------------------------------------

@@ -75,6 +75,8 @@ async def run_export_flow(app: App[Any], job: ExportJob, text: str) -> ExportOut
     ended = await app.push_screen_wait(ExportProgressScreen(job.title(output), run, job.unit))
     if ended.result is not None:
         app.notify(describe_written(ended.result, job.unit), title="Export written", timeout=10, markup=False)
+        for notice in ended.result.notices:
+            app.notify(notice, title="Export", severity="warning", timeout=10, markup=False)
     elif ended.outcome is Outcome.CANCELLED:
         app.notify(CANCELLED_NOTICE, title="Export cancelled", severity="warning", markup=False)
     else:

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Static
 from muscle_tui.export.progress import ExportResult
 from muscle_tui.screens.export_flow import ExportJob, run_export_flow, suggested_path
 from muscle_tui.screens.export_progress import Outcome
+from muscle_tui.text import escape_controls
 
 JSON_PATH_HINT = (
     "Ending in .zip: one zip file; otherwise a new directory of the 7 JSON files.\n"
@@ -27,7 +28,7 @@ JSON_PATH_HINT = (
 class ExportPathDialog(ModalScreen[ExportResult | None]):
     """Runs `job` to the path the user gives; returns its result, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+c", "app.quit", "Quit", show=False)]
 
     def __init__(self, title: str, job: ExportJob, hint: str = JSON_PATH_HINT) -> None:
         super().__init__()
@@ -39,7 +40,7 @@ class ExportPathDialog(ModalScreen[ExportResult | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(self.dialog_title, classes="dialog-title", markup=False)
+            yield Label(escape_controls(self.dialog_title), classes="dialog-title", markup=False)
             yield Label("Write to:", classes="dialog-label")
             yield Input(value=str(self.default), id="output-path")
             yield Static("", id="path-error", classes="dialog-error", markup=False)
@@ -74,7 +75,7 @@ class ExportPathDialog(ModalScreen[ExportResult | None]):
     def show_error(self, text: str | None) -> None:
         """Show why the export did not happen (nothing when `text` is None) and return to the path."""
         error = self.query_one("#path-error", Static)
-        error.update(text or "")
+        error.update(escape_controls(text or ""))
         error.display = text is not None
         self.query_one(Input).focus()
 

@@ -26,6 +26,7 @@ from muscle_tui.export.files import OutputExists
 from muscle_tui.export.progress import ExportProgress, ExportResult, ProgressCallback, raise_if_cancelled
 from muscle_tui.messages import ExportFailed, ExportFinished, ExportProgressed
 from muscle_tui.screens.formatting import format_duration
+from muscle_tui.text import escape_controls
 
 ExportRun = Callable[[ProgressCallback, threading.Event], ExportResult]
 """An export to run: called in a worker thread with a progress callback and a cancel event."""
@@ -116,7 +117,11 @@ def running_exports(app: App[Any]) -> RunningExports:
 class ExportProgressScreen(ModalScreen[ExportOutcome]):
     """Runs `run` and returns how it ended; `shown` is the last progress report on screen."""
 
-    BINDINGS = [Binding("escape", "cancel_export", "Cancel export")]
+    BINDINGS = [
+        Binding("escape", "cancel_export", "Cancel export"),
+        # A modal screen hides the app's bindings: quitting cancels the export first.
+        Binding("q,ctrl+c", "app.quit", "Quit", show=False),
+    ]
 
     def __init__(self, title: str, run: ExportRun, unit: str = "objects") -> None:
         super().__init__()
@@ -134,7 +139,7 @@ class ExportProgressScreen(ModalScreen[ExportOutcome]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(self.export_title, classes="dialog-title", markup=False)
+            yield Label(escape_controls(self.export_title), classes="dialog-title", markup=False)
             yield Static("Starting …", id="stage", markup=False)
             yield ProgressBar(total=None, show_eta=False, id="progress")
             yield Static("", id="rate", markup=False)
@@ -179,7 +184,7 @@ class ExportProgressScreen(ModalScreen[ExportOutcome]):
         if self.handle.cancel.is_set():
             return
         progress = message.progress
-        self.query_one("#stage", Static).update(f"Writing {progress.stage}")
+        self.query_one("#stage", Static).update(escape_controls(f"Writing {progress.stage}"))
         self.query_one(ProgressBar).update(total=progress.total, progress=progress.done)
         self.query_one("#rate", Static).update(describe_progress(progress, self.unit))
         self.shown = progress

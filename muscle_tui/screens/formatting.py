@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from rich.text import Text
 
-_WHITESPACE_CONTROLS = re.compile(r"[\t\n\r\v\f]+")
-_OTHER_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from muscle_tui.text import printable
 
 
 def format_timestamp(value: datetime | str | None) -> str:
@@ -20,7 +18,7 @@ def format_timestamp(value: datetime | str | None) -> str:
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
-            return text
+            return printable(text)
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%d %H:%M")
@@ -56,15 +54,6 @@ def number(value: int | None) -> Text:
 def right(text: str) -> Text:
     """A right-aligned table cell or column label."""
     return Text(text, justify="right")
-
-
-def printable(text: str | None) -> str:
-    """`text` safe to show on a terminal: line breaks and tabs as spaces, other control
-    characters (ESC, BEL, ...) as visible escapes such as `\\x1b`."""
-    if not text:
-        return ""
-    text = _WHITESPACE_CONTROLS.sub(" ", text)
-    return _OTHER_CONTROLS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def plain(text: str | None) -> Text:

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from muscle_tui.export.csv import valid_template_name
+from muscle_tui.text import escape_controls
 
 
 def template_name_problem(name: str, reserved: Collection[str]) -> str | None:
@@ -33,7 +34,7 @@ class SaveTemplateDialog(ModalScreen[tuple[str, str] | None]):
     built-in names, which are refused.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+c", "app.quit", "Quit", show=False)]
 
     def __init__(self, directory: Path, reserved: Collection[str]) -> None:
         super().__init__()
@@ -51,7 +52,7 @@ class SaveTemplateDialog(ModalScreen[tuple[str, str] | None]):
             yield Input(id="template-label")
             yield Static("", id="name-error", classes="dialog-error", markup=False)
             yield Static(
-                f"Saved as <name>.toml in {self.directory}\n"
+                f"Saved as <name>.toml in {escape_controls(str(self.directory))}\n"
                 "Enter saves, Escape cancels. The Excel-safe switch is not saved.",
                 classes="dialog-hint",
                 markup=False,

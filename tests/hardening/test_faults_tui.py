@@ -43,10 +43,13 @@ from tests.support.tui import (
     RecordingApp,
     close_failed_dialog,
     export_to,
+    lock_waiters,
     open_blocks,
     run_async,
+    table_locked,
     wait_for_rows,
     wait_until,
+    wait_until_no_lock_waiters,
 )
 
 SIZE = (120, 36)
@@ -222,10 +225,14 @@ class Terminal:
             self.shown += chunk
 
     def wait_for(self, needle: bytes) -> None:
+        self.wait_until(lambda: needle in self.shown, repr(needle))
+
+    def wait_until(self, condition, what: str) -> None:
+        """Read the terminal until `condition()` holds (the app must still run)."""
         deadline = time.monotonic() + TIMEOUT_SECONDS
-        while needle not in self.shown:
+        while not condition():
             if time.monotonic() > deadline or self.process.poll() is not None:
-                raise AssertionError(f"{needle!r} never shown; the terminal showed {self.shown[-1500:]!r}")
+                raise AssertionError(f"{what} never happened; the terminal showed {self.shown[-1500:]!r}")
             self.read()
 
     def press(self, keys: bytes) -> None:
@@ -301,3 +308,75 @@ async def test_connections_dropped_while_idle_do_not_fail_the_next_action(pg, bi
             await assert_still_usable(pilot, screen)
     finally:
         database.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# A query stuck behind another session's lock (a MUSCLE migration) never keeps the UI from ending.
+
+PATIENT_LOCK_TIMEOUT = "120"  # far longer than any test: only cancelling the statement ends it
+
+
+def lock_terminal(url, work: Path, tmp_path: Path) -> Terminal:
+    env = child_env(tmp_path, MUSCLE_TUI_DB=url_text(url), MUSCLE_TUI_LOCK_TIMEOUT=PATIENT_LOCK_TIMEOUT)
+    return Terminal(work, env)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("stop", "status"),
+    [("SIGINT", 130), ("SIGTERM", 143), ("hang-up", 129)],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
+)
+def test_a_signal_ends_the_ui_while_its_export_waits_for_a_lock(tui_lock_url, tmp_path, stop, status) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    terminal = lock_terminal(tui_lock_url, work, tmp_path)
+    try:
+        terminal.wait_for(b"lab-exp")
+        terminal.press(b"\r")
+        terminal.wait_for(b"rules RHYTHM_BATTERY_FINAL")
+        with table_locked(tui_lock_url):
+            terminal.press(b"j")
+            terminal.wait_for(b"Write to:")
+            terminal.press(b"\r")
+            terminal.wait_until(lambda: bool(lock_waiters(tui_lock_url)), "the export waiting for the lock")
+            if stop == "hang-up":
+                terminal.hang_up()
+            else:
+                terminal.process.send_signal(getattr(signal, stop))
+            assert terminal.wait() == status
+            wait_until_no_lock_waiters(tui_lock_url)  # the export's statement was cancelled on the server
+    finally:
+        terminal.close()
+    assert leftovers(work) == []
+    assert b"Traceback" not in terminal.shown
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("leave", "status"),
+    [(b"q", 0), (b"\x03", 0), ("SIGTERM", 143), ("hang-up", 129)],
+    ids=["q", "ctrl+c", "SIGTERM", "SIGHUP"],
+)
+def test_leaving_while_the_experiments_wait_for_a_lock_ends_the_process(
+    tui_lock_url, tmp_path, leave, status
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    with table_locked(tui_lock_url):
+        terminal = lock_terminal(tui_lock_url, work, tmp_path)
+        try:
+            terminal.wait_until(
+                lambda: bool(lock_waiters(tui_lock_url)), "the experiments waiting for the lock"
+            )
+            if leave == "hang-up":
+                terminal.hang_up()
+            elif leave == "SIGTERM":
+                terminal.process.send_signal(signal.SIGTERM)
+            else:
+                terminal.press(leave)
+            assert terminal.wait() == status
+            wait_until_no_lock_waiters(tui_lock_url)  # the query was cancelled on the server
+        finally:
+            terminal.close()
+    assert b"Traceback" not in terminal.shown

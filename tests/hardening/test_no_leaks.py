@@ -76,6 +76,107 @@ def test_redaction_keeps_everything_but_the_password() -> None:
         == "see postgresql://aml:***@h:5432/m and x"
     )
     assert redact_passwords("postgresql://aml@h/m") == "postgresql://aml@h/m"
+    assert redact_passwords(f"(postgresql://aml:{SEPARATED}@h/m)") == "(postgresql://aml:***@h/m)"
+    assert (
+        redact_passwords("Try 'muscle-tui list --help' for help.") == "Try 'muscle-tui list --help' for help."
+    )
+
+
+# A password whose @, / and : (unencoded) would make pieces of it look like a host and a database.
+SEPARATED = "Qz7k@vXmr/9Wj:h4t"
+# A password with no separators, for the URL parameter cases.
+PLAIN = "Qz7kvXmr9Wjh4t"
+
+
+def password_pieces(password: str) -> set[str]:
+    """Every part of `password` three characters long or more (the whole, its halves, ...)."""
+    return {password[i:j] for i in range(len(password)) for j in range(i + 3, len(password) + 1)}
+
+
+def assert_no_piece_of(password: str, *texts: str) -> None:
+    shown = [piece for piece in password_pieces(password) for text in texts if piece in text]
+    assert not shown, (shown, texts)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list", f"postgresql://aml:{SEPARATED}@db.example/muscle"],
+        [
+            "export",
+            "json",
+            "b",
+            "extra",
+            f"postgres://aml:{SEPARATED}@db.example:5432/muscle?sslmode=require",
+        ],
+        ["export", "csv", "b", "--nope", f"postgresql://aml:{SEPARATED}@db.example/muscle"],
+    ],
+)
+def test_a_usage_error_shows_no_part_of_a_password_holding_separators(capsys, argv) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert_no_piece_of(SEPARATED, captured.out, captured.err)
+    assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://aml:{SEPARATED}@127.0.0.1:1/muscle",
+        f"postgres://aml:{SEPARATED}@127.0.0.1:1/muscle",
+        "postgresql://aml:Qz7kvX@mr9Wjh4t@127.0.0.1:1/muscle",
+        "postgresql://aml:Qz7kvXm/r9Wjh4t@127.0.0.1:1/muscle",
+        "postgresql://aml:Qz7kvXm:r9Wjh4t@127.0.0.1:1/muscle",
+        f"postgresql://aml:{PLAIN}@127.0.0.1:1/muscle?foo=bar",
+        f"postgresql://aml:{PLAIN}@127.0.0.1:1/muscle?connect_timeout=abc",
+        f"postgresql://aml:{PLAIN}@127.0.0.1:1/muscle?sslmode=nonsense",
+        f"postgresql://aml:{PLAIN}@127.0.0.1:1/muscle?port=x",
+        f"postgresql://aml:{PLAIN}@127.0.0.1:1/muscle?sslmode=require&sslmode=disable",
+        f"postgresql+psycopg://aml:{PLAIN}@127.0.0.1:1/muscle",
+        f"postgresql://aml:{PLAIN}@127.0.0.1:notaport/muscle",
+    ],
+)
+@pytest.mark.parametrize("source", ["--db", "MUSCLE_TUI_DB"])
+def test_a_bad_url_shows_no_part_of_its_password(capsys, workdir, monkeypatch, url, source) -> None:
+    if source == "--db":
+        code, out, err = run_cli(capsys, "--db", url, "list")
+    else:
+        monkeypatch.setenv("MUSCLE_TUI_DB", url)
+        code, out, err = run_cli(capsys, "list")
+    line = assert_one_clear_line(code, out, err, source)
+    password = url.split("://aml:", 1)[1].rsplit("@127.0.0.1", 1)[0]
+    assert_no_piece_of(password, out, err)
+    assert "127.0.0.1" not in line, "no part of a URL that may hold a password is echoed"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        f'SQL_DATABASE=muscle\nSQL_PASSWORD="{PLAIN}\n',
+        f"SQL_DATABASE=muscle\nSQL_PASSWORD {PLAIN}\n",
+        f"SQL_DATABSE=muscle\nSQL_PASSWORD={PLAIN}\n{PLAIN}\n",
+    ],
+    ids=["unclosed quote", "no equals sign", "no SQL_DATABASE"],
+)
+def test_a_bad_env_file_shows_no_part_of_its_password(capsys, workdir, env) -> None:
+    (workdir / ".env").write_text(env)
+    code, out, err = run_cli(capsys, "list")
+    assert_one_clear_line(code, out, err, ".env")
+    assert_no_piece_of(PLAIN, out, err)
+
+
+def test_a_one_letter_password_leaves_the_messages_whole(capsys, workdir, rejecting_server) -> None:
+    """Masking the password's text wherever it occurs turned every "e" into ***: never again."""
+    url = f"postgresql://aml:e@127.0.0.1:{rejecting_server.port}/muscle"
+    code, out, err = run_cli(capsys, "--db", url, "list")
+    assert_one_clear_line(code, out, err, 'password authentication failed for user "aml"')
+    assert "***" not in err
+    assert rejecting_server.received_passwords == [b"e"]
+
+    assert main(["list", url]) == 2
+    usage = capsys.readouterr().err
+    assert f"postgresql://aml:***@127.0.0.1:{rejecting_server.port}/muscle" in usage
+    assert "Got unexpected extra argument" in usage and "Try 'muscle-tui list --help' for help." in usage
 
 
 def test_a_password_in_the_url_query_is_not_shown(capsys, workdir, rejecting_server) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import threading
 import time
 import zipfile
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 from sqlalchemy.engine import URL
 from textual.pilot import Pilot
@@ -24,6 +27,7 @@ from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_path import ExportPathDialog
 
 WAIT_SECONDS = 20.0
+LOCKED_TABLE = "session_session"
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +48,54 @@ def demo_database(demo_target: DatabaseTarget):
     database = MuscleDatabase.open(demo_target.url, demo_target.label)
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def tui_lock_url(pg) -> URL:
+    """A PostgreSQL database of its own (MUSCLE's 2026 sample) for the tests that lock its tables."""
+    from tests.conftest import DUMPS
+
+    url = pg.create("tui_locks")
+    pg.psql(url, "-f", str(DUMPS["sample2026"]))
+    return url
+
+
+def _dsn(url: URL) -> str:
+    return f"host={url.host} port={url.port or 5432} user={url.username} dbname={url.database}"
+
+
+@contextlib.contextmanager
+def table_locked(url: URL, table: str = LOCKED_TABLE) -> Iterator[None]:
+    """Another session (a MUSCLE migration, say) holds an ACCESS EXCLUSIVE lock on `table`."""
+    holder = psycopg2.connect(_dsn(url))
+    try:
+        holder.cursor().execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def lock_waiters(url: URL) -> set[tuple[int, str]]:
+    """The muscle-tui statements waiting for a lock on `url`'s database, as (backend pid, start)."""
+    with contextlib.closing(psycopg2.connect(_dsn(url))) as conn:
+        cursor = conn.cursor()
+        cursor.execute(
+            "SELECT pid, query_start::text FROM pg_stat_activity WHERE datname = %s "
+            "AND application_name = 'muscle-tui' AND wait_event_type = 'Lock'",
+            (url.database,),
+        )
+        return {(int(pid), str(start)) for pid, start in cursor.fetchall()}
+
+
+def wait_until_no_lock_waiters(url: URL) -> None:
+    """Outside an app (it has ended): until no muscle-tui statement waits for a lock any more."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    pause = threading.Event()
+    while waiting := lock_waiters(url):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"muscle-tui statements still wait for the lock: {sorted(waiting)}")
+        pause.wait(0.02)
 
 
 def run_async(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -101,15 +153,21 @@ def bundle_members(path: Path) -> dict[str, bytes]:
 
 
 class RecordingApp(MuscleApp):
-    """The app, keeping every notification it shows as `title: message`."""
+    """The app, keeping every notification it is asked for (`notes`) and, as it shows them after
+    its own escaping (`shown`), as `title: message`."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.notes: list[str] = []
+        self.shown: list[str] = []
 
     def notify(self, message, *, title="", **kwargs) -> None:
         self.notes.append(f"{title}: {message}")
         super().notify(message, title=title, **kwargs)
+
+    def _on_notify(self, event) -> None:
+        self.shown.append(f"{event.notification.title}: {event.notification.message}")
+        super()._on_notify(event)
 
 
 def toasts(app: RecordingApp) -> list[str]:

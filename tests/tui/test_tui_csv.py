@@ -420,6 +420,8 @@ async def test_a_folder_in_the_form_gets_the_default_name_inside(
     """The output rule (files.resolve_output): an existing folder, or a path ending in `/` (created),
     receives the default file name, as in the JSON path dialog and the CLI."""
     monkeypatch.chdir(tmp_path)
+    opened = export_csv_module.utc_now()
+    monkeypatch.setattr(export_csv_module, "utc_now", lambda: opened)  # the name is stamped at export
     existing = tmp_path / "existing"
     existing.mkdir()
     app = MuscleApp(database=demo_database)

@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import muscle_tui
+from muscle_tui.cli import main
 from muscle_tui.errors import NotFoundError
 from muscle_tui.export.csv import (
     BUILTIN_ORDER,
@@ -323,3 +325,103 @@ def test_any_template_written_and_read_back_is_the_same(tmp_path, name, label, s
     loaded = read_template(path)
     assert (loaded.name, loaded.label, loaded.selection) == (name, label, selection)
     assert template_toml(name, label, loaded.selection) == path.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# User templates that are not the user's alone are refused, as OpenSSH and git treat their config.
+
+OTHER_UID = 65534  # nobody
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+
+
+def theirs(folder: Path) -> Path:
+    """A valid template named `theirs` in `folder`, beside the user's own `mine`."""
+    write(folder, "mine.toml", VALID)
+    return write(folder, "theirs.toml", VALID.replace('"mine"', '"theirs"'))
+
+
+@needs_root
+def test_a_user_template_another_user_owns_is_refused():
+    path = theirs(user_templates_dir())
+    os.chown(path, OTHER_UID, OTHER_UID)
+    templates, errors = load_templates()
+    assert [t.name for t in templates] == [*BUILTIN_ORDER, "mine"]
+    assert [str(e) for e in errors] == [
+        f"{path}: refused: it belongs to another user (uid {OTHER_UID}), who could change your exports"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mode", "who"), [(0o664, "its group"), (0o646, "other users"), (0o666, "group and others")]
+)
+def test_a_user_template_others_can_write_is_refused(mode, who):
+    path = theirs(user_templates_dir())
+    path.chmod(mode)
+    templates, errors = load_templates()
+    assert [t.name for t in templates] == [*BUILTIN_ORDER, "mine"]
+    assert [str(e) for e in errors] == [
+        f"{path}: refused: {who} can write it (mode {mode:04o}; chmod go-w makes it yours alone)"
+    ]
+
+
+@pytest.mark.parametrize("unsafe", ["owner", "group-writable", "world-writable"])
+def test_a_templates_folder_that_is_not_the_users_alone_loads_none_of_its_templates(unsafe):
+    folder = user_templates_dir()
+    theirs(folder)
+    if unsafe == "owner":
+        if os.geteuid() != 0:
+            pytest.skip("giving a folder to another user needs root")
+        os.chown(folder, OTHER_UID, OTHER_UID)
+        reason = f"it belongs to another user (uid {OTHER_UID})"
+    else:
+        folder.chmod(0o775 if unsafe == "group-writable" else 0o757)
+        reason = "can write it"
+    templates, errors = load_templates()
+    assert [t.name for t in templates] == list(BUILTIN_ORDER)
+    (error,) = errors
+    assert error.path == folder
+    assert str(error).startswith(f"{folder}: refused: ")
+    assert reason in str(error) and str(error).endswith("; none of its templates were loaded")
+
+
+def test_the_users_own_templates_and_roots_load(tmp_path):
+    """0644 files in a 0755 folder, owned by the user (root, when the tests run as root), are fine."""
+    folder = user_templates_dir()
+    theirs(folder)
+    folder.chmod(0o755)
+    assert [t.name for t in load_templates()[0]][-2:] == ["mine", "theirs"]
+    assert load_templates()[1] == []
+
+
+def test_muscle_tui_templates_says_why_a_template_was_refused(capsys):
+    path = theirs(user_templates_dir())
+    path.chmod(0o666)
+    code = main(["templates"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "mine" in out and "theirs" not in out
+    assert (
+        err
+        == f"muscle-tui: {path}: refused: group and others can write it (mode 0666; chmod go-w makes it yours alone)\n"
+    )
+
+
+def test_saving_into_a_templates_folder_others_can_write_is_refused():
+    folder = user_templates_dir()
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+    with pytest.raises(TemplateError, match="not saving into it: group and others can write it"):
+        save_template("mine", "Mine", CsvSelection(("block_id",)))
+    assert list(folder.iterdir()) == []
+
+
+def test_a_fifo_given_as_a_template_is_refused_without_waiting(tmp_path):
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    found: list[object] = []
+    reader = threading.Thread(target=lambda: found.append(load_templates([fifo])), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert found, "loading the templates waited for a writer on the FIFO"
+    _, errors = found[0]
+    assert [str(e) for e in errors] == [f"{fifo}: not a regular file"]

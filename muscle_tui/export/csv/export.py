@@ -18,7 +18,7 @@ from muscle_tui.export.csv.plan import plan_export
 from muscle_tui.export.csv.rows import export_rows
 from muscle_tui.export.csv.selection import CsvSelection
 from muscle_tui.export.csv.writer import CsvLineWriter
-from muscle_tui.export.files import atomic_file, check_target, default_file_name
+from muscle_tui.export.files import Notices, atomic_file, check_target, default_file_name
 from muscle_tui.export.progress import ExportResult, ProgressCallback, ProgressReporter
 
 PROGRESS_EVERY = 1000
@@ -58,10 +58,11 @@ def write_csv(
     target = check_target(Path(output), force)
     reporter = ProgressReporter(progress, cancel)
     count = 0
-    with db.snapshot() as snap:
+    notices: Notices = []
+    with db.snapshot(cancel) as snap:
         plan = plan_export(snap, block_slug, selection)
         reporter.begin(PROGRESS_STAGE, plan.total_rows)
-        with atomic_file(target, force) as handle, export_rows(snap, plan) as pieces:
+        with atomic_file(target, force, notices) as handle, export_rows(snap, plan) as pieces:
             writer = CsvLineWriter(handle, len(plan.header), excel_safe=selection.excel_safe)
             writer.header(plan.header)
             next_report = PROGRESS_EVERY
@@ -78,15 +79,23 @@ def write_csv(
             writer.flush()
             size = handle.tell()
     reporter.finish()
-    return ExportResult(path=str(target), bytes=size, count=count, seconds=time.monotonic() - started)
+    return ExportResult(
+        path=str(target), bytes=size, count=count, seconds=time.monotonic() - started, notices=tuple(notices)
+    )
 
 
-def preview_csv(db: MuscleDatabase, block_slug: str, selection: CsvSelection, limit: int = 20) -> CsvPreview:
+def preview_csv(
+    db: MuscleDatabase,
+    block_slug: str,
+    selection: CsvSelection,
+    limit: int = 20,
+    cancel: threading.Event | None = None,
+) -> CsvPreview:
     """The header and first `limit` rows of the export as the file will hold them (Excel-safe
-    included), and how many rows the whole export has."""
+    included), and how many rows the whole export has. Setting `cancel` stops it (ExportCancelled)."""
     rows: list[list[str]] = []
     shown = neutralise_formula if selection.excel_safe else unchanged
-    with db.snapshot() as snap:
+    with db.snapshot(cancel) as snap:
         plan = plan_export(snap, block_slug, selection)
         if limit > 0:
             with export_rows(snap, plan) as pieces:

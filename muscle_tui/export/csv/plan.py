@@ -115,7 +115,8 @@ SELECT key FROM (
     SELECT j.key AS key, s.id AS sid, j.id AS ord,
            ROW_NUMBER() OVER (PARTITION BY j.key ORDER BY s.id, j.id) AS rn
     FROM session_session s,
-         json_each(CASE WHEN json_type(s.json_data) = 'object' THEN s.json_data ELSE '{}' END) AS j
+         json_each(CASE WHEN NOT json_valid(s.json_data) THEN '{}'  -- SQLite holds any text
+                        WHEN json_type(s.json_data) = 'object' THEN s.json_data ELSE '{}' END) AS j
     WHERE s.block_id = :block_id
 ) keyed WHERE rn = 1 ORDER BY sid, ord
 """,

@@ -22,7 +22,9 @@ from muscle_tui.export.csv.cells import (
     Cell,
     json_cell,
     json_document_cell,
+    json_member_cells,
     json_text_cell,
+    json_value_cell,
     parse_json,
     timestamp_cell,
 )
@@ -138,15 +140,15 @@ class ResultRows:
 
     @staticmethod
     def _spread_json(cells: list[Cell], parts: list[str]) -> None:
-        data = parse_json(cells.pop())
-        obj = data if isinstance(data, dict) else {}
-        for part in parts:
-            if part == "decision_time":
-                cells.append(json_cell(obj.get("decision_time")))
-            elif part == "config":
-                cells.append(json_cell(obj.get("config")))
-            else:
-                cells.append(json_cell(data))
+        raw = cells.pop()
+        try:
+            data = parse_json(raw)
+            obj = data if isinstance(data, dict) else {}
+            spread = [json_cell(data) if part == "data" else json_cell(obj.get(part)) for part in parts]
+        except (RecursionError, ValueError):  # too deep for Python, or not JSON: what can be read
+            members = json_member_cells(raw)
+            spread = [json_value_cell(raw) if part == "data" else members.get(part) for part in parts]
+        cells.extend(spread)
 
 
 def _sessions_query(snap: Snapshot, block_id: int) -> Select[Any]:
@@ -213,14 +215,12 @@ def session_cells(plan: CsvPlan) -> Callable[[Row, list[Row]], list[Cell]]:
                 if index is not None:
                     values[index] = score
         if data_index is not None:
-            values[data_index] = json_cell(parse_json(row[7]))
+            values[data_index] = json_value_cell(row[7])
         elif spread:
-            data = parse_json(row[7])
-            if isinstance(data, dict):
-                for key, value in data.items():
-                    index = json_index.get(key)
-                    if index is not None:
-                        values[index] = json_cell(value)
+            for key, cell in json_member_cells(row[7]).items():
+                index = json_index.get(key)
+                if index is not None:
+                    values[index] = cell
         return values
 
     return cells

@@ -5,6 +5,8 @@ Built-in templates (MUSCLE's ten) ship inside this package (`builtin/`) and are 
 `<user config dir>/muscle-tui/templates`, and any further file or directory can be given. A later
 source overrides an earlier one with the same name (built-in < user < given paths), and listings
 say so. A file that cannot be read is reported with its path, line and key; the rest still load.
+User templates are read only when they, and their folder, are the user's alone, and no file is
+read beyond 1 MiB (`template_files`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,19 @@ from pathlib import Path
 import platformdirs
 import tomli_w
 
-from muscle_tui.errors import MuscleTuiError, NotFoundError, OutputError
+from muscle_tui.errors import NotFoundError, OutputError
 from muscle_tui.export.csv.selection import OPTIONS, RESULT_FIELDS, SESSION_FIELDS, CsvSelection
+from muscle_tui.export.csv.template_files import (
+    TEMPLATE_SUFFIX,
+    TemplateError,
+    expand_user,
+    read_template_source,
+    template_files,
+    template_files_or_error,
+    untrusted_folder_reason,
+)
 from muscle_tui.export.files import atomic_file
 
-TEMPLATE_SUFFIX = ".toml"
 BUILTIN_FOLDER = "builtin"
 DEFAULT_TEMPLATE = "wide"
 BUILTIN_ORDER = (
@@ -48,25 +58,6 @@ _LIST_KEYS = {
     "result_fields": (RESULT_FIELDS, "result field"),
     "options": (OPTIONS, "option"),
 }
-
-
-class TemplateError(MuscleTuiError):
-    """A template file that cannot be used, or a template that cannot be saved or found."""
-
-    def __init__(
-        self, message: str, path: Path | None = None, line: int | None = None, key: str | None = None
-    ):
-        self.message = message
-        self.path = path
-        self.line = line
-        self.key = key
-        super().__init__(self._text())
-
-    def _text(self) -> str:
-        where = ""
-        if self.path is not None:
-            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        return where + self.message
 
 
 @dataclass(frozen=True)
@@ -159,6 +150,8 @@ def parse_template(source: str, path: Path | None = None, *, builtin: bool = Fal
         document = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(shown, source, exc) from None
+    except RecursionError:
+        raise TemplateError("not valid TOML: nested too deeply to read", shown) from None
 
     for key in document:
         if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
@@ -208,25 +201,11 @@ def parse_template(source: str, path: Path | None = None, *, builtin: bool = Fal
     return CsvTemplate(name=name, label=label, selection=selection, source=path, builtin=builtin)
 
 
-def read_template(path: Path | Traversable, *, builtin: bool = False) -> CsvTemplate:
-    """The template in one TOML file (TemplateError when it cannot be read or used)."""
-    if isinstance(path, Path):
-        path = path.expanduser()
-    shown = path if isinstance(path, Path) else Path(str(path))
-    try:
-        source = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise TemplateError("not UTF-8 text", shown) from None
-    except OSError as exc:
-        raise TemplateError(f"cannot read: {exc.strerror or exc}", shown) from None
+def read_template(path: Path | Traversable, *, builtin: bool = False, users: bool = False) -> CsvTemplate:
+    """The template in one TOML file (TemplateError when it cannot be read or used). `users`: a
+    user template, refused when another user owns it or can write it."""
+    source, shown = read_template_source(path, users)
     return parse_template(source, shown, builtin=builtin)
-
-
-def _template_files(location: Traversable) -> list[Traversable]:
-    if location.is_dir():
-        found = [p for p in location.iterdir() if p.name.endswith(TEMPLATE_SUFFIX) and p.is_file()]
-        return sorted(found, key=lambda p: p.name)
-    return [location]
 
 
 def _builtin_rank(name: str) -> tuple[int, str]:
@@ -247,27 +226,27 @@ def load_templates(
     """
     builtins: Traversable = builtin_dir if builtin_dir is not None else builtin_templates()
     user_dir = user_dir if user_dir is not None else user_templates_dir()
-    levels: list[tuple[list[Traversable], bool]] = [
-        (_template_files(builtins) if builtins.is_dir() else [], True),
-        (_template_files(user_dir) if user_dir.is_dir() else [], False),
+    errors: list[TemplateError] = []
+    levels: list[tuple[list[Traversable], bool, bool]] = [
+        (template_files(builtins) if builtins.is_dir() else [], True, False),
+        (template_files_or_error(user_dir, errors, users=True), False, True),
     ]
     extra_files: list[Traversable] = []
-    errors: list[TemplateError] = []
     for extra in extra_paths:
-        location = Path(extra).expanduser()
-        if not location.exists():
-            errors.append(TemplateError("no such file or directory", location))
-            continue
-        extra_files.extend(_template_files(location))
-    levels.append((extra_files, False))
+        try:
+            extra_files.extend(template_files_or_error(expand_user(Path(extra)), errors))
+        except TemplateError as exc:
+            errors.append(exc)
+    levels.append((extra_files, False, False))
 
     by_name: dict[str, CsvTemplate] = {}
     builtin_names: set[str] = set()
-    for files, builtin in levels:
+    for files, builtin, users in levels:
         seen_here: dict[str, Path | None] = {}
         for path in files:
             try:
-                template = read_template(path, builtin=builtin)
+                source, shown = read_template_source(path, users)
+                template = parse_template(source, shown, builtin=builtin)
             except TemplateError as exc:
                 errors.append(exc)
                 continue
@@ -276,7 +255,7 @@ def load_templates(
                     TemplateError(
                         f"duplicate template name {template.name!r} (also in {seen_here[template.name]})",
                         template.source,
-                        _key_line(path.read_text(encoding="utf-8"), "name"),
+                        _key_line(source, "name"),
                         "name",
                     )
                 )
@@ -356,7 +335,7 @@ def save_template(
         )
     if not isinstance(label, str) or not label.strip():
         raise TemplateError("a template needs a label")
-    directory = Path(directory).expanduser() if directory is not None else user_templates_dir()
+    directory = expand_user(Path(directory)) if directory is not None else user_templates_dir()
     builtin_dir = builtin_templates_dir()
     if directory.resolve() == builtin_dir.resolve():
         raise TemplateError(f"{directory} holds the built-in templates; they are never written to")
@@ -373,8 +352,11 @@ def save_template(
         if not directory.is_dir():
             directory.mkdir(mode=0o700, parents=True)
             os.chmod(directory, 0o700)
+        reason = untrusted_folder_reason(directory)
     except OSError as exc:
         raise OutputError(f"cannot create {directory}: {exc.strerror or exc}") from None
+    if reason is not None:
+        raise TemplateError(f"not saving into it: {reason.removeprefix('refused: ')}", directory)
     content = template_toml(name, label, selection).encode("utf-8")
     with atomic_file(path, force=replace) as handle:
         handle.write(content)

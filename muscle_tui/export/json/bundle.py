@@ -21,8 +21,7 @@ from typing import IO, Any
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.db.schema import Release
 from muscle_tui.db.stream import Snapshot
-from muscle_tui.errors import OutputError
-from muscle_tui.export.files import atomic_directory, atomic_file, default_file_name, private_file
+from muscle_tui.export.files import Notices, atomic_directory, atomic_file, default_file_name, private_file
 from muscle_tui.export.json.encoders import BackendFormats, backend_formats
 from muscle_tui.export.json.fields import (
     FEEDBACK,
@@ -199,28 +198,17 @@ MemberOpener = Callable[[str], contextlib.AbstractContextManager[IO[bytes]]]
 """Opens one bundle file for writing, by name."""
 
 
-def _bundle_members(output: Path, force: bool) -> contextlib.AbstractContextManager[MemberOpener]:
+def _bundle_members(
+    output: Path, force: bool, notices: Notices
+) -> contextlib.AbstractContextManager[MemberOpener]:
     if is_zip_output(output):
-        return _zip_members(output, force)
-    _refuse_foreign_directory(output, force)
-    return _directory_members(output, force)
-
-
-def _refuse_foreign_directory(output: Path, force: bool) -> None:
-    """--force may replace an earlier bundle directory, never a directory holding anything else."""
-    if not (force and output.is_dir()):
-        return
-    foreign = [child.name for child in output.iterdir() if child.name not in JSON_FILES]
-    if foreign:
-        raise OutputError(
-            f"{output} is a directory holding other files than a JSON bundle; "
-            "not replacing it (name a new directory, or a path ending in .zip)"
-        )
+        return _zip_members(output, force, notices)
+    return _directory_members(output, force, notices)
 
 
 @contextlib.contextmanager
-def _zip_members(output: Path, force: bool) -> Iterator[MemberOpener]:
-    with atomic_file(output, force=force) as handle:
+def _zip_members(output: Path, force: bool, notices: Notices) -> Iterator[MemberOpener]:
+    with atomic_file(output, force=force, notices=notices) as handle:
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             stamp = time.localtime()[:6]
 
@@ -235,8 +223,9 @@ def _zip_members(output: Path, force: bool) -> Iterator[MemberOpener]:
 
 
 @contextlib.contextmanager
-def _directory_members(output: Path, force: bool) -> Iterator[MemberOpener]:
-    with atomic_directory(output, force=force) as directory:
+def _directory_members(output: Path, force: bool, notices: Notices) -> Iterator[MemberOpener]:
+    # --force replaces an earlier bundle folder (its seven files only), never a folder holding anything else.
+    with atomic_directory(output, force=force, replaceable=JSON_FILES, notices=notices) as directory:
         yield lambda name: private_file(directory / name)
 
 
@@ -265,12 +254,13 @@ def write_json_bundle(
     output = Path(output).expanduser()
     trailing_newline = db.schema.release is Release.V2026
     reporter = ProgressReporter(progress, cancel)
-    with db.snapshot() as snap:
+    notices: Notices = []
+    with db.snapshot(cancel) as snap:
         block_id = snap.block(block_slug).id
         total = _count_objects(snap, block_id)
         formats = backend_formats(snap.postgres)
         reporter.check()
-        with _bundle_members(output, force) as open_member:
+        with _bundle_members(output, force, notices) as open_member:
             for file in BUNDLE_FILES:
                 reporter.begin(file.name, total)
                 with (
@@ -291,4 +281,5 @@ def write_json_bundle(
         bytes=_output_size(final),
         count=reporter.done,
         seconds=time.monotonic() - started,
+        notices=tuple(notices),
     )

@@ -5,6 +5,12 @@ Django's `serializers.serialize("json", …)` writes every object as
 The functions here give the same text for one value; `BackendFormats` says, for PostgreSQL and
 SQLite, which SQL expression selects a value of each `Kind` and which function (if any) turns the
 selected, non-null value into its JSON text.
+
+SQLite does not enforce column types, so a SQLite value may not be what its column says: text
+that is no timestamp, no number or no JSON is written as a JSON string of that text (as Django
+does with invalid JSON and with text in a float field), so one malformed row never fails the
+export nor makes its file invalid JSON. JSON nested deeper than Python can decode (its recursion
+limit) is written as the database's text, as it is.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ _NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 _DIGITS = frozenset("0123456789")
 _DIGIT_RUN = re.compile("[0-9]*")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 class Kind(enum.Enum):
@@ -60,15 +67,47 @@ def format_datetime_text(value: str) -> str:
     return format_datetime(datetime.fromisoformat(value))
 
 
-def sqlite_timestamp(value: str) -> str:
-    """The JSON string of a timestamp SQLite stores as text."""
-    return f'"{format_datetime_text(value)}"'
+def as_json_string(value: object) -> str:
+    """A value of the wrong type for its column (SQLite), as a JSON string of its text."""
+    if isinstance(value, (bytes, bytearray)):
+        return encode_string(bytes(value).decode("utf-8", "backslashreplace"))
+    return encode_string(value if isinstance(value, str) else str(value))
+
+
+def sqlite_timestamp(value: object) -> str:
+    """The JSON string of a timestamp SQLite stores as text (other text: that text, as a string)."""
+    if isinstance(value, str):
+        try:
+            return f'"{format_datetime_text(value)}"'
+        except ValueError:
+            pass
+    return as_json_string(value)
 
 
 def format_float(value: float) -> str:
     """A float as Python's json module writes it: `repr`, and `NaN`/`Infinity`/`-Infinity`."""
     text = repr(value)
     return _NON_FINITE.get(text, text)
+
+
+def sqlite_float(value: object) -> str:
+    """`format_float` of a SQLite number; anything else stored in a float column, as a string."""
+    if isinstance(value, (int, float)):
+        return format_float(value)
+    return as_json_string(value)
+
+
+def sqlite_integer(text: str) -> str:
+    """A SQLite integer selected as text, as it is; anything else the column holds that is not a
+    JSON number, as a string."""
+    if (text.isascii() and text.isdigit()) or _JSON_NUMBER.fullmatch(text):
+        return text
+    return as_json_string(text)
+
+
+def sqlite_string(value: object) -> str:
+    """`encode_string` of SQLite text; anything else stored in a text column, as a string."""
+    return encode_string(value) if type(value) is str else as_json_string(value)
 
 
 def dump_json_value(value: object) -> str:
@@ -102,17 +141,34 @@ def jsonb_text(text: str) -> str:
             end = _DIGIT_RUN.match(text, after).end()  # type: ignore[union-attr]  # matches ""
             number = text[start:end]
             if repr(float(number)) != number:
-                return json_text_roundtrip(text)
+                return _roundtrip_or_as_is(text)
             dot = text.find(".", end)
         else:
             dot = text.find(".", after)
     return text
 
 
+def _roundtrip_or_as_is(text: str) -> str:
+    """`json_text_roundtrip`, or the text as it is when it is nested too deep to decode."""
+    try:
+        return json_text_roundtrip(text)
+    except RecursionError:
+        return text
+
+
 def sqlite_json_text(value: object) -> str:
-    """What Django writes for a JSONField read from SQLite (text written with ensure_ascii=True)."""
+    """What Django writes for a JSONField read from SQLite (text written with ensure_ascii=True).
+
+    Text that is not JSON is written as a JSON string, as Django does; JSON nested too deep to
+    decode is written as the database's text.
+    """
     if isinstance(value, (str, bytes, bytearray)):
-        return json_text_roundtrip(value)
+        try:
+            return json_text_roundtrip(value)
+        except RecursionError:
+            return value if isinstance(value, str) else bytes(value).decode("utf-8", "backslashreplace")
+        except ValueError:  # not JSON (JSONDecodeError), or bytes that are not UTF-8
+            return as_json_string(value)
     return dump_json_value(value)
 
 
@@ -189,9 +245,9 @@ SQLITE_FORMATS = BackendFormats(
         Kind.JSON: _as_is,
     },
     encoders={
-        Kind.INTEGER: None,
-        Kind.STRING: encode_string,
-        Kind.FLOAT: format_float,
+        Kind.INTEGER: sqlite_integer,
+        Kind.STRING: sqlite_string,
+        Kind.FLOAT: sqlite_float,
         Kind.TIMESTAMP: sqlite_timestamp,
         Kind.JSON: sqlite_json_text,
     },
