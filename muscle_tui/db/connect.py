@@ -180,15 +180,13 @@ def driver_errors() -> tuple[type[BaseException], ...]:
     return (SQLAlchemyError, psycopg2.Error, sqlite3.Error)
 
 
-def database_error(
-    exc: BaseException, url: URL | None = None, doing: str = "reading the database"
-) -> DatabaseError:
+def database_error(exc: BaseException, doing: str = "reading the database") -> DatabaseError:
     """The one-line DatabaseError for a driver error."""
     return DatabaseError(f"error {doing}: {error_line(exc)}")
 
 
 @contextlib.contextmanager
-def translate_errors(url: URL | None = None, doing: str = "reading the database") -> Iterator[None]:
+def translate_errors(doing: str = "reading the database") -> Iterator[None]:
     """Turn driver errors (SQLAlchemy's, or psycopg2's and sqlite3's own) into one-line DatabaseErrors.
 
     This module is the only place where a database error becomes a MuscleTuiError.
@@ -198,7 +196,7 @@ def translate_errors(url: URL | None = None, doing: str = "reading the database"
     except DatabaseError:
         raise
     except driver_errors() as exc:
-        raise database_error(exc, url, doing) from None
+        raise database_error(exc, doing) from None
 
 
 LOCK_NOT_AVAILABLE = "55P03"

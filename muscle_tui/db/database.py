@@ -31,7 +31,7 @@ class MuscleDatabase:
         """Connect, and check that this is a MUSCLE database of a known release."""
         engine = open_engine(url)
         try:
-            with translate_errors(url, "connecting to the database"), engine.connect() as conn:
+            with translate_errors("connecting to the database"), engine.connect() as conn:
                 schema = detect_schema(conn)
         except BaseException:
             engine.dispose()

@@ -132,7 +132,7 @@ class Snapshot:
             cause = self._first_failure if lost and self._first_failure is not None else exc
             if is_lock_timeout(cause):
                 raise lock_timeout_error(self.conn.engine) from None
-            raise database_error(cause, self.url) from None
+            raise database_error(cause) from None
 
     def _statement(self, query: Query) -> Executable:
         return text(query) if isinstance(query, str) else query
@@ -242,7 +242,7 @@ def open_snapshot(
     database keep track of its open snapshots. When the block fails, its error is the one raised:
     ending the transaction on a connection that was lost cannot replace it.
     """
-    with translate_errors(engine.url):
+    with translate_errors():
         raise_if_cancelled(cancel)
         if engine.dialect.name == "postgresql":
             conn = engine.connect().execution_options(
