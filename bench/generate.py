@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
-import psycopg2.extensions
 from psycopg2 import sql
 from sqlalchemy.engine import URL, make_url
 
@@ -136,13 +135,7 @@ def copy_rows(cur, table: str, columns: tuple[str, ...], lines: Iterator[str]) -
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     )
-    # COPY needs a blocking connection: muscle-tui's interruptible wait callback is process-wide.
-    waiting = psycopg2.extensions.get_wait_callback()
-    psycopg2.extensions.set_wait_callback(None)
-    try:
-        cur.copy_expert(statement.as_string(cur), source, size=1 << 16)
-    finally:
-        psycopg2.extensions.set_wait_callback(waiting)
+    cur.copy_expert(statement.as_string(cur), source, size=1 << 16)
     return source.rows
 
 

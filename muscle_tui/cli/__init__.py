@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import signal
+import threading
 import traceback
 from collections.abc import Sequence
 
@@ -22,7 +23,7 @@ from muscle_tui.cli.demo import write_demo
 from muscle_tui.cli.export_csv import export_csv
 from muscle_tui.cli.export_json import export_json
 from muscle_tui.cli.listing import list_blocks
-from muscle_tui.cli.signals import Stopped, stopped_line
+from muscle_tui.cli.signals import Stopped, StopSignals, stopped_line
 from muscle_tui.cli.state import CliState
 from muscle_tui.cli.stdout import stdout_failure
 from muscle_tui.cli.templates import list_templates
@@ -35,6 +36,8 @@ GROUP_OPTIONS = {"--db": "URL", "--env-file": "PATH", "--debug": ""}
 """The group's options, which a command does not take: a usage error tells where they go."""
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 BUG_MESSAGE_LENGTH = 300
+STOP_GRACE_SECONDS = 5.0
+"""How long a stopped command may take to remove its temporary output before the process ends."""
 """At most this much of an unexpected error's message is shown (--debug shows all of it)."""
 
 
@@ -73,9 +76,7 @@ def cli(ctx: click.Context, db: str | None, env_file: str | None, debug: bool) -
     state.env_file = env_file
     ctx.call_on_close(state.close)
     if ctx.invoked_subcommand is None:
-        from muscle_tui.cli.tui import run_tui
-
-        ctx.exit(run_tui(state))
+        state.tui_requested = True  # the TUI needs the main thread: `main` runs it after parsing
 
 
 @cli.group("export", context_settings=CONTEXT_SETTINGS)
@@ -124,13 +125,45 @@ def _report_bug(error: Exception, debug: bool) -> None:
         say_error(f"unexpected error ({detail}); run with --debug for details")
 
 
+def _run_command(state: CliState, argv: Sequence[str] | None) -> object:
+    """Run the command in a worker thread while this (the main) thread waits for it.
+
+    The main thread then stays free to run the signal handlers at once, even while the command
+    waits on the database inside the driver: the first signal during an export sets its cancel
+    event (its statement is cancelled on the server), any other raises `Stopped` here, which
+    cancels the running statements and gives the command a moment to remove its temporary output.
+    """
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        # The stop signals go to the main thread alone (the threads the command starts inherit
+        # this mask): a signal taken by another thread would wait for the command to finish.
+        signal.pthread_sigmask(signal.SIG_BLOCK, StopSignals.SIGNALS)
+        try:
+            outcome["status"] = cli.main(args=argv, prog_name="muscle-tui", standalone_mode=False, obj=state)
+        except BaseException as error:  # noqa: BLE001 - handed over to the main thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="muscle-tui-command", daemon=True)
+    worker.start()
+    try:
+        worker.join()  # a signal handler runs during this wait, and may raise Stopped
+    except Stopped:
+        state.interrupt()
+        worker.join(STOP_GRACE_SECONDS)
+        raise
+    error = outcome.get("error")
+    if isinstance(error, BaseException):
+        raise error
+    return outcome.get("status")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run muscle-tui; returns the process exit status (128 + the signal when one stopped it)."""
     state = CliState()
     try:
         with state.stop.installed():
-            status = cli.main(args=argv, prog_name="muscle-tui", standalone_mode=False, obj=state)
-        return status if isinstance(status, int) else 0  # an int when a command exited with a status
+            status = _run_command(state, argv)
     except Stopped as stopped:
         signum = stopped.signum
     except click.Abort:
@@ -154,5 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _report_bug(error, state.debug)
             return 1
         signum = state.stop.signum  # a second signal stopped the export at once, mid-call
+    else:
+        if state.tui_requested:
+            from muscle_tui.cli.tui import run_tui
+
+            return run_tui(state)
+        return status if isinstance(status, int) else 0  # an int when a command exited with a status
     say(stopped_line(signum))
     return 128 + signum

@@ -27,6 +27,7 @@ class CliState:
     db_source: str = "--db"
     env_file: str | None = None
     debug: bool = False
+    tui_requested: bool = False
     _database: MuscleDatabase | None = field(default=None, repr=False)
 
     def database(self) -> MuscleDatabase:
@@ -46,6 +47,12 @@ class CliState:
         with database.snapshot() as snapshot:
             snapshot.block(slug)
         return database
+
+    def interrupt(self) -> None:
+        """Cancel the statements running on the database (any thread), if it was opened."""
+        database = self._database
+        if database is not None:
+            database.interrupt()
 
     def close(self) -> None:
         """Close the database, if it was opened."""

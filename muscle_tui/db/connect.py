@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import sqlite3
-import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
@@ -59,58 +56,10 @@ def session_options(url: URL, environ: Mapping[str, str] | None = None) -> str:
     return " ".join(part.strip() for part in parts if part and part.strip())
 
 
-def wait_interruptibly(conn: Any) -> None:
-    """psycopg2's wait callback: wait for the server in Python, not inside libpq.
-
-    A signal handler then runs during a long query (the CLI's handler sets the export's cancel
-    event, and the statement is cancelled on the server); Ctrl-C cancels the statement as
-    psycopg2's own `wait_select` does. Connecting gives up after `connect_timeout()` seconds, which
-    libpq does not enforce on connections made this way.
-    """
-    import psycopg2
-    import psycopg2.extensions as ext
-
-    connecting = conn.status not in (ext.STATUS_READY, ext.STATUS_BEGIN, ext.STATUS_PREPARED)
-    deadline = time.monotonic() + connect_timeout() if connecting else None
-    while True:
-        try:
-            state = conn.poll()
-            if state == ext.POLL_OK:
-                return
-            timeout = None
-            if deadline is not None:
-                timeout = deadline - time.monotonic()
-                if timeout <= 0:
-                    raise psycopg2.OperationalError("timeout expired")
-            fileno = conn.fileno()
-            if state == ext.POLL_READ:
-                select.select([fileno], [], [], timeout)
-            elif state == ext.POLL_WRITE:
-                select.select([], [fileno], [], timeout)
-            else:
-                raise psycopg2.OperationalError(f"unexpected poll state {state}")
-        except KeyboardInterrupt:
-            if connecting:
-                raise
-            conn.cancel()  # and wait on: the statement ends with "canceling statement"
-        except BaseException:
-            if not connecting:
-                with contextlib.suppress(Exception):
-                    conn.cancel()
-            raise
-
-
-def _use_interruptible_waits() -> None:
-    import psycopg2.extensions
-
-    psycopg2.extensions.set_wait_callback(wait_interruptibly)
-
-
 def open_engine(url: URL) -> Engine:
     """An engine whose every connection refuses writes (PostgreSQL read-only sessions, SQLite mode=ro)."""
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    _use_interruptible_waits()
     connect_args: dict[str, object] = {
         "connect_timeout": connect_timeout(),
         "application_name": "muscle-tui",

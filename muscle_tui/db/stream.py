@@ -98,7 +98,7 @@ class Snapshot:
         self.dialect = conn.dialect.name
         self.postgres = self.dialect == "postgresql"
         self._raw = conn.connection.dbapi_connection
-        # psycopg2 with a wait callback refuses concurrent calls on one connection: streams take turns.
+        # Streams of one connection take turns (and the first failure among them is remembered).
         self._driver_lock = threading.Lock()
         # When the connection is lost, the first call that failed has the cause; the calls of the
         # other streams after it only say "cursor already closed".

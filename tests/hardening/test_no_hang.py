@@ -217,7 +217,7 @@ def test_the_users_server_options_are_kept_and_read_only_still_holds(lock_url, m
         db.close()
 
 
-def test_connecting_with_the_interruptible_wait_still_times_out(monkeypatch) -> None:
+def test_connecting_to_a_silent_server_times_out(monkeypatch) -> None:
     import socket
 
     monkeypatch.setenv("MUSCLE_TUI_CONNECT_TIMEOUT", "1")
