@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from threading import Event
+
 import click
 
-from muscle_tui.cli.console import PREFIX, ExportProgressBar, say
+from muscle_tui.cli.experiments import export_experiment_blocks, require_one_target, run_export
+from muscle_tui.cli.filter_flags import (
+    checked_time_zone,
+    filter_options,
+    filters_from_flags,
+    time_zone_option,
+)
 from muscle_tui.cli.state import CliState, pass_state
 from muscle_tui.cli.stdout import print_written_path
+from muscle_tui.db.filters import NO_FILTER
 from muscle_tui.export.csv import (
     DEFAULT_TEMPLATE,
     OPTIONS,
@@ -20,6 +30,7 @@ from muscle_tui.export.csv import (
     write_csv,
 )
 from muscle_tui.export.files import resolve_output
+from muscle_tui.export.progress import ExportResult, ProgressCallback
 
 EPILOG = (
     "\b\n"
@@ -61,11 +72,18 @@ def selection_from_options(
         "fields and options; the field flags replace the template's lists. Writes "
         "<block>-<template>-<UTC time>.csv in the current directory unless --output says otherwise "
         "(an existing directory, or a path ending in /, gets that name inside), and prints the path "
-        "written."
+        "written. With --experiment SLUG instead of BLOCK_SLUG, writes one such file per block of the "
+        "experiment into the directory --output names (created if missing; default: the current one), "
+        "printing each path."
     ),
     epilog=EPILOG,
 )
-@click.argument("block", metavar="BLOCK_SLUG")
+@click.argument("block", required=False, metavar="[BLOCK_SLUG]")
+@click.option(
+    "--experiment",
+    metavar="SLUG",
+    help="export every block of this experiment instead, one CSV per block (into --output, a directory)",
+)
 @click.option(
     "--template",
     metavar="NAME|PATH",
@@ -87,13 +105,17 @@ def selection_from_options(
     "--output",
     type=click.Path(readable=False),
     metavar="PATH",
-    help="the CSV file (or a directory) to write",
+    help="the CSV file (or a directory) to write (with --experiment: the directory for the files, "
+    "created if missing)",
 )
 @click.option("--force", is_flag=True, help="replace the output file if it exists")
+@filter_options
+@time_zone_option
 @pass_state
 def export_csv(
     state: CliState,
-    block: str,
+    block: str | None,
+    experiment: str | None,
     template: str,
     session_fields: str | None,
     result_fields: str | None,
@@ -102,15 +124,48 @@ def export_csv(
     excel_safe: bool,
     output: str | None,
     force: bool,
+    finished_only: bool | None,
+    started_after: str | None,
+    started_before: str | None,
+    exclude_participants: tuple[str, ...],
+    time_zone: str,
 ) -> None:
+    require_one_target(block, experiment)
     chosen = find_template(template)
     selection = selection_from_options(
         chosen, session_fields, result_fields, options, sort_columns, excel_safe
     )
-    db = state.database_with_block(block)
+    zone = checked_time_zone(time_zone)
+    template_filters = getattr(chosen, "filters", NO_FILTER)
+    filters = filters_from_flags(
+        finished_only, started_after, started_before, exclude_participants, template_filters
+    )
+    db = state.database_with_block(block) if block is not None else state.database()
+
+    def write(slug: str, target: Path, progress: ProgressCallback | None, cancel: Event) -> ExportResult:
+        return write_csv(
+            db,
+            slug,
+            selection,
+            target,
+            filters=filters,
+            time_zone=zone,
+            force=force,
+            progress=progress,
+            cancel=cancel,
+        )
+
+    if experiment is not None:
+        export_experiment_blocks(
+            state,
+            db,
+            experiment,
+            output,
+            unit="rows",
+            default_name=lambda slug, now: default_csv_name(slug, chosen.name, now),
+            write=write,
+        )
+        return
+    assert block is not None
     target = resolve_output(output, default_csv_name(block, chosen.name))
-    with ExportProgressBar(block, "rows") as progress, state.stop.exporting() as cancel:
-        result = write_csv(db, block, selection, target, force=force, progress=progress, cancel=cancel)
-    for notice in result.notices:
-        say(PREFIX + notice)
-    print_written_path(result.path)
+    print_written_path(run_export(state, block, "rows", target, write))

@@ -2,49 +2,67 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from pathlib import Path
+from threading import Event
 
 import click
 
-from muscle_tui.cli.console import PREFIX, ExportProgressBar, say, say_error
+from muscle_tui.cli.experiments import WriteBlock, export_experiment_blocks, run_export
+from muscle_tui.cli.filter_flags import filter_options, filters_from_flags
 from muscle_tui.cli.state import CliState, pass_state
 from muscle_tui.cli.stdout import print_written_path
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.files import resolve_output, resolve_output_directory
+from muscle_tui.db.filters import NO_FILTER, SessionFilter
+from muscle_tui.export.files import resolve_output
 from muscle_tui.export.json import default_json_name, write_json_bundle
+from muscle_tui.export.progress import ExportResult, ProgressCallback
 
 OUTPUT_TYPE = click.Path(readable=False)
 
 
-def export_block(state: CliState, db: MuscleDatabase, slug: str, output: str | None, force: bool) -> str:
+def block_writer(db: MuscleDatabase, force: bool, filters: SessionFilter = NO_FILTER) -> WriteBlock:
+    """How one block's bundle is written, for a single block and for each block of an experiment."""
+
+    def write(slug: str, target: Path, progress: ProgressCallback | None, cancel: Event) -> ExportResult:
+        return write_json_bundle(
+            db, slug, target, filters=filters, force=force, progress=progress, cancel=cancel
+        )
+
+    return write
+
+
+def export_block(
+    state: CliState,
+    db: MuscleDatabase,
+    slug: str,
+    output: str | None,
+    force: bool,
+    filters: SessionFilter = NO_FILTER,
+) -> str:
     """Export one block's bundle to `output` (resolved by the output rule); the written path."""
     target = resolve_output(output, default_json_name(slug))
-    with ExportProgressBar(slug, "objects") as progress, state.stop.exporting() as cancel:
-        result = write_json_bundle(db, slug, target, force=force, progress=progress, cancel=cancel)
-    for notice in result.notices:
-        say(PREFIX + notice)
-    return result.path
+    return run_export(state, slug, "objects", target, block_writer(db, force, filters))
 
 
 def export_experiment(
-    state: CliState, db: MuscleDatabase, slug: str, output: str | None, force: bool
+    state: CliState,
+    db: MuscleDatabase,
+    slug: str,
+    output: str | None,
+    force: bool,
+    filters: SessionFilter = NO_FILTER,
 ) -> None:
     """Export a zip per block of the experiment into the directory `output` (created if missing),
     printing each path as it is written."""
-    experiment = db.experiment(slug)
-    blocks = db.blocks(experiment.id)
-    if not blocks:
-        say_error(f"experiment {slug!r} has no blocks; nothing was written")
-        return
-    directory = resolve_output_directory(output)
-    now = datetime.now(UTC)
-    for block in blocks:
-        target = resolve_output(None, default_json_name(block.slug, now), directory)
-        with ExportProgressBar(block.slug, "objects") as progress, state.stop.exporting() as cancel:
-            result = write_json_bundle(db, block.slug, target, force=force, progress=progress, cancel=cancel)
-        for notice in result.notices:
-            say(PREFIX + notice)
-        print_written_path(result.path)
+    export_experiment_blocks(
+        state,
+        db,
+        slug,
+        output,
+        unit="objects",
+        default_name=default_json_name,
+        write=block_writer(db, force, filters),
+    )
 
 
 @click.command(
@@ -55,7 +73,8 @@ def export_experiment(
         "snapshot. The output is a zip when its path ends in .zip, else a directory of the seven "
         "files; an existing directory, or a path ending in /, gets the default name "
         "<block slug>-<UTC time>.zip inside (the default is that name in the current directory). "
-        "Prints the written path."
+        "Prints the written path. The filter flags keep only some sessions (with their results, "
+        "participants and profile answers); sections, songs and feedback are the block's."
     ),
 )
 @click.argument("block", required=False, metavar="[BLOCK_SLUG]")
@@ -71,14 +90,24 @@ def export_experiment(
     "created if missing)",
 )
 @click.option("--force", is_flag=True, help="replace an existing output")
+@filter_options
 @pass_state
 def export_json(
-    state: CliState, block: str | None, experiment: str | None, output: str | None, force: bool
+    state: CliState,
+    block: str | None,
+    experiment: str | None,
+    output: str | None,
+    force: bool,
+    finished_only: bool | None,
+    started_after: str | None,
+    started_before: str | None,
+    exclude_participants: tuple[str, ...],
 ) -> None:
+    filters = filters_from_flags(finished_only, started_after, started_before, exclude_participants)
     if block is not None and experiment is None:
         db = state.database_with_block(block)
-        print_written_path(export_block(state, db, block, output, force))
+        print_written_path(export_block(state, db, block, output, force, filters))
     elif experiment is not None and block is None:
-        export_experiment(state, state.database(), experiment, output, force)
+        export_experiment(state, state.database(), experiment, output, force, filters)
     else:
         raise click.UsageError("name a BLOCK_SLUG or --experiment SLUG (one of the two)")

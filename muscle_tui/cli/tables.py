@@ -1,10 +1,16 @@
-"""Tables on stdout: a rich table on a terminal, plain aligned columns when piped (scripts parse those)."""
+"""Tables on stdout: a rich table on a terminal, plain aligned columns when piped (scripts parse those);
+and the same records as JSON or CSV for scripts (`--format`), their values written as they are."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import click
 from rich.box import SIMPLE_HEAD
 from rich.cells import cell_len
 from rich.console import Console, JustifyMethod
@@ -84,3 +90,47 @@ def print_table(columns: Columns, rows: Sequence[Row]) -> None:
             console.print(rich_table(columns, rows, console.width))
         else:
             out.write(plain_table(columns, rows) + "\n")
+
+
+TABLE, JSON, CSV = "table", "json", "csv"
+Command = Callable[..., Any]
+
+
+def format_option(*choices: str) -> Callable[[Command], Command]:
+    """The `--format` option of a listing: `table` (the default) and the machine-readable `choices`."""
+    names = (TABLE, *choices)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(names),
+        default=TABLE,
+        show_default=True,
+        help=f"{' | '.join(names)}: a table for people, or records for scripts (UTF-8)",
+    )
+
+
+def _write_utf8(text: str) -> None:
+    """Write `text` to stdout as UTF-8, whatever encoding the locale gives stdout."""
+    with writing_stdout() as out:
+        buffer = getattr(out, "buffer", None)
+        encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if buffer is not None and encoding != "utf8":
+            out.flush()
+            buffer.write(text.encode("utf-8"))
+            buffer.flush()
+        else:
+            out.write(text)
+
+
+def print_json(value: Any) -> None:
+    """Print `value` as JSON (indented, non-ASCII characters as they are), one newline at the end."""
+    _write_utf8(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def print_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Print a header row and the rows as CSV (RFC 4180: CRLF line ends, quotes where needed)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    _write_utf8(text.getvalue())

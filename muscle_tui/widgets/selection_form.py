@@ -16,6 +16,7 @@ from muscle_tui.export.csv import OPTIONS, RESULT_FIELDS, SESSION_FIELDS, SORT_C
 EXCEL_SAFE_LABEL = "Neutralise spreadsheet formulas (Excel-safe)"
 SORT_COLUMNS = "sort_columns"
 EXCEL_SAFE = "excel_safe"
+FORM_LAYOUT = "form"
 FIELD_GROUPS = (
     ("session-fields", "Session and participant fields", SESSION_FIELDS),
     ("result-fields", "Result fields", RESULT_FIELDS),
@@ -41,7 +42,11 @@ class FormCheckbox(Checkbox):
 
 
 class SelectionForm(Horizontal):
-    """Three groups of checkboxes (ids `csv-<key>`) side by side; posts `Changed` on every tick."""
+    """Three groups of checkboxes (ids `csv-<key>`) side by side; posts `Changed` on every tick.
+
+    A fixed layout (MUSCLE 2026's own CSV) ignores fields and options: while one is applied, the
+    checkboxes are disabled and the selection keeps that layout.
+    """
 
     @dataclass
     class Changed(Message):
@@ -52,6 +57,7 @@ class SelectionForm(Horizontal):
     def __init__(self, selection: CsvSelection, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._initial = selection
+        self.csv_layout = selection.layout
         self.checkboxes: dict[str, Checkbox] = {}
 
     def compose(self) -> ComposeResult:
@@ -64,6 +70,13 @@ class SelectionForm(Horizontal):
                 if group_id == "options":
                     yield self._checkbox(SORT_COLUMNS, SORT_COLUMNS_LABEL, selection.sort_columns)
                     yield self._checkbox(EXCEL_SAFE, EXCEL_SAFE_LABEL, selection.excel_safe)
+
+    def on_mount(self) -> None:
+        self._show_layout()
+
+    def _show_layout(self) -> None:
+        for checkbox in self.checkboxes.values():
+            checkbox.disabled = self.csv_layout != FORM_LAYOUT
 
     def _checkbox(self, key: str, label: str, value: bool) -> Checkbox:
         checkbox = FormCheckbox(label, value, id=f"csv-{key}", compact=True, classes="csv-choice")
@@ -80,15 +93,21 @@ class SelectionForm(Horizontal):
             options=frozenset(key for key in OPTIONS if key in ticked),
             sort_columns=SORT_COLUMNS in ticked,
             excel_safe=EXCEL_SAFE in ticked,
+            layout=self.csv_layout,
         )
 
     def apply(self, selection: CsvSelection) -> None:
         """Tick what `selection` selects; the Excel-safe switch is left as it is (templates lack it)."""
+        changed_layout = selection.layout != self.csv_layout
+        self.csv_layout = selection.layout
+        self._show_layout()
         for key, checkbox in self.checkboxes.items():
             if key == SORT_COLUMNS:
                 checkbox.value = selection.sort_columns
             elif key != EXCEL_SAFE:
                 checkbox.value = is_selected(selection, key)
+        if changed_layout:
+            self.post_message(self.Changed(self))
 
     @on(Checkbox.Changed)
     def _ticked(self, event: Checkbox.Changed) -> None:

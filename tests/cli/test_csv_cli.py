@@ -180,6 +180,6 @@ def test_templates_shows_overrides_and_reports_broken_files(capsys, config_home)
     assert code == 1
     (long_line,) = [line for line in out.splitlines() if line.startswith("long ")]
     assert "My long" in long_line and long_line.endswith(f"{user / 'long.toml'} (overrides built-in)")
-    assert len(out.splitlines()) == 11
+    assert len(out.splitlines()) == len(BUILTIN_ORDER) + 1
     reason = "not valid TOML: Unclosed array at end of document (key 'session_fields')"
     assert err == f"muscle-tui: {user / 'broken.toml'}:3: {reason}\n"

@@ -3,7 +3,8 @@
 Cells are compared one by one, rows matched by session (participant) and by position within the
 session, under CSV-SPEC's deviations: nested values are JSON where MUSCLE wrote Python reprs (1),
 `decision_time` is present without `convert_result_json` (2), column order is logical (4), rows
-come in session order (6) and a block without sessions still has a header (7).
+come in session order (6), a block without sessions still has a header (7) and timestamps are the
+same instants in one form (8); every other value exactly.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import ast
 import csv
 import io
 import json
+import re
 from collections import defaultdict
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.csv import BUILTIN_ORDER, SESSION_FIELDS, CsvTemplate, load_templates, write_csv
+from muscle_tui.export.csv import BUILTIN_ORDER as ALL_BUILTINS
+from muscle_tui.export.csv import SESSION_FIELDS, CsvTemplate, load_templates, write_csv
 from muscle_tui.export.csv.plan import result_keys, wide_prefix
 
 pytestmark = pytest.mark.postgres
@@ -27,12 +31,16 @@ REFERENCE = (
     Path(__file__).resolve().parent.parent / "reference" / "sample" / "2025-01" / "edge-variant-reference"
 )
 BLOCKS = ("edge_a", "edge_b", "edge_empty")
+# MUSCLE's own form: every field but the ids muscle-tui adds (CSV-SPEC "Additions beyond MUSCLE's form").
+MUSCLE_SESSION_FIELDS = [key for key in SESSION_FIELDS if key != "session_id"]
+ONE_TIMESTAMP_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d")
+BUILTIN_ORDER = tuple(name for name in ALL_BUILTINS if name != "muscle_2026")  # MUSCLE's ten (its form)
 
 
 def builtin_templates() -> dict[str, CsvTemplate]:
     templates, errors = load_templates(user_dir=Path("/nonexistent"))
     assert errors == []
-    return {t.name: t for t in templates if t.builtin}
+    return {t.name: t for t in templates if t.builtin and t.name in BUILTIN_ORDER}
 
 
 TEMPLATES = builtin_templates()
@@ -49,12 +57,31 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return header, [dict(zip(header, row)) for row in body]
 
 
+def same_instant(ours: str, theirs: str) -> bool | None:
+    """Deviation 8: whether two timestamps are the same instant, ours in the one form (None when
+    MUSCLE's cell is no timestamp)."""
+    try:
+        expected = datetime.fromisoformat(theirs)
+    except ValueError:
+        return None
+    if expected.tzinfo is None or "T" not in theirs:
+        return None
+    if not ONE_TIMESTAMP_FORM.fullmatch(ours):
+        return False
+    return datetime.fromisoformat(ours) == expected
+
+
 def same_cell(ours: str, theirs: str) -> bool:
-    """Equal, or MUSCLE's Python repr and our JSON of the same nested value (deviation 1).
+    """Equal, the same instant (deviation 8), or MUSCLE's Python repr and our JSON of the same
+    nested value (deviation 1).
 
     The repr is parsed with ast.literal_eval; our cell must parse as the same value with
-    json.loads, and be exactly what json.dumps(value, ensure_ascii=False) writes.
+    json.loads, and be exactly what json.dumps(value, ensure_ascii=False) writes. A timestamp of
+    MUSCLE's must be the same instant as ours, and ours in the one form.
     """
+    instant = same_instant(ours, theirs)
+    if instant is not None:
+        return instant
     if ours == theirs:
         return True
     try:
@@ -188,7 +215,7 @@ def test_columns_in_logical_order(exports, name):
     """Deviation 4: session fields, profile, session json, then results (by position when wide)."""
     selection = TEMPLATES[name].selection
     header, _ = read_csv(exports["edge_a", name])
-    assert header[: len(SESSION_FIELDS)] == list(SESSION_FIELDS)
+    assert header[: len(MUSCLE_SESSION_FIELDS)] == MUSCLE_SESSION_FIELDS
     keys = result_keys(selection)
     assert keys == (*selection.result_fields, "decision_time", "result_config")
     if selection.wide:
@@ -198,7 +225,7 @@ def test_columns_in_logical_order(exports, name):
         assert positions == 9
     else:
         assert header[-len(keys) :] == list(keys)
-    profile_start = len(SESSION_FIELDS)
+    profile_start = len(MUSCLE_SESSION_FIELDS)
     assert header[profile_start : profile_start + 2] == ["dgf_generation", "dgf_gender_identity"]
     assert header.index("msi_01_music_activities_score") == header.index("msi_01_music_activities") + 1
     assert header.index("group") > header.index("dgf_country_of_origin")

@@ -16,6 +16,7 @@ from muscle_tui.app import MuscleApp
 from muscle_tui.cli import main
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.export.csv import (
+    BUILTIN_ORDER,
     OPTIONS,
     RESULT_FIELDS,
     SESSION_FIELDS,
@@ -127,7 +128,9 @@ async def test_the_form_opens_on_wide_with_muscles_fields_and_a_preview(demo_dat
         selector = screen.query_one("#template", Select)
         assert selector.value == "wide"
         assert [value for _prompt, value in choices(selector)] == TEMPLATE_ORDER
-        assert len(TEMPLATE_ORDER) == 10
+        assert (
+            list(BUILTIN_ORDER) == TEMPLATE_ORDER and len(TEMPLATE_ORDER) == 11
+        )  # MUSCLE's ten, muscle_2026
         output = Path(screen.query_one("#output-path", Input).value)
         assert output.parent == Path.cwd() and output.name.startswith(f"{block.slug}-wide-")
 
@@ -189,6 +192,27 @@ async def test_whole_flow_load_a_template_toggle_a_field_and_export(demo_databas
     reference = write_csv(demo_database, slug, expected, tmp_path / "headless.csv")
     assert reference.count == screen.last_result.count > 0
     assert output.read_bytes() == Path(reference.path).read_bytes()
+
+
+@run_async
+async def test_choosing_muscle_2026_greys_the_boxes_out_and_previews_its_fixed_layout(demo_database) -> None:
+    app = MuscleApp(database=demo_database)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_csv_form(pilot)
+        screen.query_one("#template", Select).value = "muscle_2026"
+        await pilot.press("ctrl+l")
+        await wait_for_preview(pilot, screen)
+        assert screen.selection.layout == "muscle_2026"
+        assert all(checkbox.disabled for checkbox in screen.query(Checkbox))
+        expected = preview_csv(demo_database, screen.block.slug, find_template("muscle_2026").selection, 20)
+        assert screen.preview == expected
+        assert expected.header[:3] == ["session__id", "participant__id", "participant__country_code"]
+
+        screen.query_one("#template", Select).value = "wide"
+        await pilot.press("ctrl+l")
+        await wait_for_preview(pilot, screen)
+        assert screen.selection == find_template("wide").selection
+        assert not any(checkbox.disabled for checkbox in screen.query(Checkbox))
 
 
 @run_async

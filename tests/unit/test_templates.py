@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import muscle_tui
 from muscle_tui.cli import main
+from muscle_tui.db.filters import NO_FILTER, SessionFilter
 from muscle_tui.errors import NotFoundError
 from muscle_tui.export.csv import (
     BUILTIN_ORDER,
@@ -34,7 +35,7 @@ from muscle_tui.export.csv import (
     user_templates_dir,
 )
 
-S8 = tuple(SESSION_FIELDS)
+S8 = tuple(key for key in SESSION_FIELDS if key != "session_id")  # MUSCLE's eight
 S5 = ("block_name", "participant_id", "session_start", "session_end", "final_score")
 S4 = ("block_name", "participant_id", "participant_country", "participant_access_info")
 R6 = (
@@ -126,16 +127,21 @@ def test_user_templates_dir_is_in_the_user_config_dir(config_home):
     assert user_templates_dir() == config_home / "muscle-tui" / "templates"
 
 
-def test_builtins_are_muscles_ten_in_form_order():
+def test_builtins_are_muscles_ten_in_form_order_then_muscle_2026():
     templates, errors = load_templates()
     assert errors == []
     assert [t.name for t in templates] == list(BUILTIN_ORDER)
-    assert list(SPEC) == list(BUILTIN_ORDER)
-    for template in templates:
+    assert [*SPEC, "muscle_2026"] == list(BUILTIN_ORDER)
+    *form, muscle_2026 = templates
+    assert muscle_2026.builtin and muscle_2026.label == "MUSCLE 2026's own CSV (fixed layout)"
+    assert muscle_2026.selection == CsvSelection(layout="muscle_2026")
+    assert muscle_2026.filters == NO_FILTER
+    for template in form:
         label, session_fields, result_fields, options = SPEC[template.name]
         assert template.builtin and not template.overrides_builtin and template.origin == "built-in"
         assert template.label == label
         assert template.selection == CsvSelection(session_fields, result_fields, frozenset(options))
+        assert template.selection.layout == "form" and template.filters == NO_FILTER
         assert template.source == builtin_templates_dir() / f"{template.name}.toml"
 
 
@@ -153,7 +159,7 @@ def test_builtins_load_from_an_installed_package(tmp_path):
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=tmp_path
     )
-    assert out.stdout.split() == [str(site / "muscle_tui" / "export" / "csv" / "builtin"), "10", "0"]
+    assert out.stdout.split() == [str(site / "muscle_tui" / "export" / "csv" / "builtin"), "11", "0"]
 
 
 def test_user_template_overrides_builtin_and_listing_says_so(config_home):
@@ -208,6 +214,33 @@ def test_extra_paths_load_files_and_directories(tmp_path):
         ),
         (VALID.replace('"mine"', '"my template!"'), 1, "name", "is not a template name"),
         (VALID + "sort_columns = 'yes'\n", 6, "sort_columns", "sort_columns must be true or false"),
+        (VALID + "layout = 'muscle'\n", 6, "layout", "layout must be one of form, muscle_2026"),
+        (VALID + "filters = 3\n", 6, "filters", "filters must be a table"),
+        (
+            VALID + "\n[filters]\nfinished_only = 'yes'\n",
+            8,
+            "filters.finished_only",
+            "finished_only must be true or false",
+        ),
+        (
+            VALID + "[filters]\nfinished_only = true\nstarted_after = 'last week'\n",
+            8,
+            "filters.started_after",
+            "is not a date",
+        ),
+        (
+            VALID + "[filters]\nexclude_participants = 'test-*'\n",
+            7,
+            "filters.exclude_participants",
+            "exclude_participants must be a list",
+        ),
+        (VALID + "[filters]\ncountry = 'nl'\n", 7, "filters.country", "unknown filter 'country'"),
+        (
+            VALID + "filters = { finished_only = 1 }\n",
+            6,
+            "filters.finished_only",
+            "finished_only must be true or false",
+        ),
     ],
 )
 def test_bad_template_is_a_clear_error_and_the_others_still_load(tmp_path, text, line, key, words):
@@ -215,7 +248,7 @@ def test_bad_template_is_a_clear_error_and_the_others_still_load(tmp_path, text,
     write(user_templates_dir(), "good.toml", VALID)
     templates, errors = load_templates()
     assert "mine" in {t.name for t in templates}
-    assert len(templates) == 11
+    assert len(templates) == len(BUILTIN_ORDER) + 1
     (error,) = errors
     assert (error.path, error.line, error.key) == (bad, line, key)
     message = str(error)
@@ -315,16 +348,73 @@ any_selection = st.builds(
     result_fields=st.lists(st.sampled_from(list(RESULT_FIELDS)), unique=True).map(tuple),
     options=st.frozensets(st.sampled_from(list(OPTIONS))),
     sort_columns=st.booleans(),
+    layout=st.sampled_from(["form", "muscle_2026"]),
+)
+dates = st.one_of(
+    st.none(),
+    st.dates().map(str),
+    st.datetimes(timezones=st.one_of(st.none(), st.timezones())).map(lambda d: d.isoformat()),
+)
+any_filters = st.builds(
+    SessionFilter,
+    finished_only=st.booleans(),
+    started_after=dates,
+    started_before=dates,
+    exclude_participants=st.lists(st.text(min_size=1), max_size=3).map(tuple),
 )
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=template_names, label=labels, selection=any_selection)
-def test_any_template_written_and_read_back_is_the_same(tmp_path, name, label, selection):
-    path = save_template(name, label, selection, directory=tmp_path / "t", replace=True)
+@given(name=template_names, label=labels, selection=any_selection, filters=any_filters)
+def test_any_template_written_and_read_back_is_the_same(tmp_path, name, label, selection, filters):
+    path = save_template(name, label, selection, filters=filters, directory=tmp_path / "t", replace=True)
     loaded = read_template(path)
-    assert (loaded.name, loaded.label, loaded.selection) == (name, label, selection)
-    assert template_toml(name, label, loaded.selection) == path.read_text(encoding="utf-8")
+    assert (loaded.name, loaded.label, loaded.selection, loaded.filters) == (name, label, selection, filters)
+    assert template_toml(name, label, loaded.selection, loaded.filters) == path.read_text(encoding="utf-8")
+
+
+def test_filters_and_layout_are_saved_in_the_template():
+    filters = SessionFilter(
+        finished_only=True, started_after="2025-03-01", exclude_participants=("test-*", "pilot?")
+    )
+    selection = CsvSelection(layout="muscle_2026")
+    path = save_template("mine", "Finished, no tests", selection, filters=filters)
+    assert path.read_text(encoding="utf-8") == (
+        'name = "mine"\n'
+        'label = "Finished, no tests"\n'
+        'layout = "muscle_2026"\n'
+        "session_fields = []\n"
+        "result_fields = []\n"
+        "options = []\n"
+        "\n"
+        "[filters]\n"
+        "finished_only = true\n"
+        'started_after = "2025-03-01"\n'
+        "exclude_participants = [\n"
+        '    "test-*",\n'
+        '    "pilot?",\n'
+        "]\n"
+    )
+    loaded = find_template("mine")
+    assert (loaded.selection, loaded.filters) == (selection, filters)
+    plain = save_template("plain", "No filters", CsvSelection(("block_id",)))
+    assert "[filters]" not in plain.read_text() and "layout" not in plain.read_text()
+    assert read_template(plain).filters == NO_FILTER
+
+
+def test_a_fixed_layout_template_needs_no_fields_but_a_form_template_does(tmp_path):
+    fixed = write(tmp_path, "fixed.toml", 'name = "f"\nlabel = "F"\nlayout = "muscle_2026"\n')
+    assert read_template(fixed).selection == CsvSelection(layout="muscle_2026")
+    form = write(tmp_path, "form.toml", 'name = "f"\nlabel = "F"\nlayout = "form"\n')
+    with pytest.raises(TemplateError, match="missing key 'session_fields'"):
+        read_template(form)
+
+
+def test_muscle_tui_templates_lists_muscle_2026(capsys):
+    code = main(["templates"])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    assert "muscle_2026" in out and "MUSCLE 2026's own CSV" in out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 Cell = str | int | float | None
 
@@ -171,9 +171,10 @@ class CachedJsonCells:
             return value
 
 
-def timestamp_cell(value: datetime | str | None) -> str | None:
-    """A timestamp in UTC as `datetime.isoformat()` writes it; naive (SQLite) values are UTC.
-    Anything else SQLite holds in a timestamp column is written as its text."""
+def timestamp_cell(value: datetime | str | None, zone: tzinfo = UTC) -> str | None:
+    """A timestamp in CSV-SPEC's one form, `2024-07-22T10:26:50.911000+00:00`, in `zone` with its
+    offset; naive (SQLite) values are UTC. Anything else SQLite holds in a timestamp column is
+    written as its text."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -185,8 +186,8 @@ def timestamp_cell(value: datetime | str | None) -> str | None:
     if not isinstance(value, datetime):
         return as_text(value) if isinstance(value, bytes) else str(value)
     if value.tzinfo is None:
-        return value.replace(tzinfo=UTC).isoformat()
-    return value.astimezone(UTC).isoformat()
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone).isoformat(timespec="microseconds")
 
 
 def cell_text(value: Cell) -> str:

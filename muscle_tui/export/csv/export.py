@@ -13,9 +13,12 @@ from datetime import datetime
 from pathlib import Path
 
 from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.db.filters import NO_FILTER, SessionFilter, check_time_zone
 from muscle_tui.export.csv.cells import cell_text, neutralise_formula, unchanged
+from muscle_tui.export.csv.muscle2026 import LAYOUT as MUSCLE_2026
+from muscle_tui.export.csv.muscle2026 import preview_muscle_2026, write_muscle_2026
 from muscle_tui.export.csv.plan import plan_export
-from muscle_tui.export.csv.rows import export_rows
+from muscle_tui.export.csv.rows import export_rows, use_time_zone
 from muscle_tui.export.csv.selection import CsvSelection
 from muscle_tui.export.csv.writer import CsvLineWriter
 from muscle_tui.export.files import Notices, atomic_file, check_target, default_file_name
@@ -46,21 +49,37 @@ def write_csv(
     selection: CsvSelection,
     output: Path,
     *,
+    filters: SessionFilter = NO_FILTER,
+    time_zone: str = "UTC",
     force: bool = False,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
     """Export the block as CSV into `output` (mode 0600, atomically); `count` is the data rows.
 
-    `output` is the resolved target: OutputExists when it exists and `force` is False.
+    `output` is the resolved target: OutputExists when it exists and `force` is False. Only the
+    sessions that pass `filters` are exported; timestamps are written in `time_zone` (IANA name).
     """
+    if selection.layout == MUSCLE_2026:
+        return write_muscle_2026(
+            db,
+            block_slug,
+            output,
+            filters=filters,
+            time_zone=time_zone,
+            force=force,
+            progress=progress,
+            cancel=cancel,
+        )
     started = time.monotonic()
+    check_time_zone(time_zone)
     target = check_target(Path(output), force)
     reporter = ProgressReporter(progress, cancel)
     count = 0
     notices: Notices = []
     with db.snapshot(cancel) as snap:
-        plan = plan_export(snap, block_slug, selection)
+        use_time_zone(snap, time_zone)
+        plan = plan_export(snap, block_slug, selection, filters, time_zone)
         reporter.begin(PROGRESS_STAGE, plan.total_rows)
         with atomic_file(target, force, notices) as handle, export_rows(snap, plan) as pieces:
             writer = CsvLineWriter(handle, len(plan.header), excel_safe=selection.excel_safe)
@@ -90,13 +109,23 @@ def preview_csv(
     selection: CsvSelection,
     limit: int = 20,
     cancel: threading.Event | None = None,
+    *,
+    filters: SessionFilter = NO_FILTER,
+    time_zone: str = "UTC",
 ) -> CsvPreview:
     """The header and first `limit` rows of the export as the file will hold them (Excel-safe
     included), and how many rows the whole export has. Setting `cancel` stops it (ExportCancelled)."""
+    if selection.layout == MUSCLE_2026:
+        header, first_rows, total = preview_muscle_2026(
+            db, block_slug, limit, cancel, filters=filters, time_zone=time_zone
+        )
+        return CsvPreview(header=header, rows=first_rows, total_columns=len(header), total_rows=total)
     rows: list[list[str]] = []
     shown = neutralise_formula if selection.excel_safe else unchanged
+    check_time_zone(time_zone)
     with db.snapshot(cancel) as snap:
-        plan = plan_export(snap, block_slug, selection)
+        use_time_zone(snap, time_zone)
+        plan = plan_export(snap, block_slug, selection, filters, time_zone)
         if limit > 0:
             with export_rows(snap, plan) as pieces:
                 for head, tail in pieces:

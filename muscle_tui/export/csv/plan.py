@@ -8,10 +8,12 @@ streamed without holding any of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
 from muscle_tui.db.catalog import BlockRef
+from muscle_tui.db.filters import NO_FILTER, SessionFilter
 from muscle_tui.db.stream import Snapshot
 from muscle_tui.export.csv.selection import CsvSelection
 
@@ -40,6 +42,8 @@ class CsvPlan:
     permutation: list[int] | None
     sessions: int
     total_rows: int
+    filters: SessionFilter = NO_FILTER
+    time_zone: str = "UTC"
 
 
 def result_keys(selection: CsvSelection) -> tuple[str, ...]:
@@ -57,15 +61,18 @@ def wide_prefix(position: int) -> str:
     return str(position).zfill(3) + "-"
 
 
-def _result_counts(snap: Snapshot, block_id: int) -> tuple[int, int, int, int]:
+def _result_counts(
+    snap: Snapshot, block_id: int, filters: SessionFilter, time_zone: str
+) -> tuple[int, int, int, int]:
     """Sessions, sessions with results, results, and the most results any session has."""
     s = snap.schema.table("session_session")
     r = snap.schema.table("result_result")
-    sessions = snap.scalar(select(func.count()).where(s.c.block_id == block_id))
+    chosen = filters.clause(snap.schema, snap.dialect, time_zone)
+    sessions = snap.scalar(select(func.count()).where(s.c.block_id == block_id, chosen))
     per_session = (
         select(func.count().label("n"))
         .select_from(r.join(s, r.c.session_id == s.c.id))
-        .where(s.c.block_id == block_id)
+        .where(s.c.block_id == block_id, chosen)
         .group_by(r.c.session_id)
         .subquery()
     )
@@ -81,8 +88,8 @@ def _result_counts(snap: Snapshot, block_id: int) -> tuple[int, int, int, int]:
 
 _PROFILE_KEYS_SQL = """
 WITH firsts AS (
-    SELECT participant_id, MIN(id) AS first_session
-    FROM session_session WHERE block_id = :block_id GROUP BY participant_id
+    SELECT s.participant_id, MIN(s.id) AS first_session
+    FROM session_session s WHERE s.block_id = :block_id{chosen} GROUP BY s.participant_id
 ), answers AS (
     SELECT r.question_key AS question_key,
            CASE WHEN r.score IS NOT NULL AND r.score <> 0 THEN 1 ELSE 0 END AS scored,
@@ -107,7 +114,7 @@ SELECT key FROM (
     CROSS JOIN LATERAL jsonb_object_keys(
         CASE WHEN jsonb_typeof(s.json_data::jsonb) = 'object' THEN s.json_data::jsonb ELSE '{}'::jsonb END
     ) WITH ORDINALITY AS k(key, ord)
-    WHERE s.block_id = :block_id
+    WHERE s.block_id = :block_id{chosen}
 ) keyed WHERE rn = 1 ORDER BY sid, ord
 """,
     "sqlite": """
@@ -117,25 +124,32 @@ SELECT key FROM (
     FROM session_session s,
          json_each(CASE WHEN NOT json_valid(s.json_data) THEN '{}'  -- SQLite holds any text
                         WHEN json_type(s.json_data) = 'object' THEN s.json_data ELSE '{}' END) AS j
-    WHERE s.block_id = :block_id
+    WHERE s.block_id = :block_id{chosen}
 ) keyed WHERE rn = 1 ORDER BY sid, ord
 """,
 }
 
 
-def _profile_columns(snap: Snapshot, block_id: int) -> list[str]:
+def _chosen(snap: Snapshot, query: str, block_id: int, filters: SessionFilter, time_zone: str) -> list[Any]:
+    """The rows of a text query over `session_session s` of the block, `{chosen}` its filter."""
+    condition, params = filters.sql("s", snap.dialect, time_zone)
+    return snap.rows(query.replace("{chosen}", condition), {"block_id": block_id, **params})
+
+
+def _profile_columns(snap: Snapshot, block_id: int, filters: SessionFilter, time_zone: str) -> list[str]:
     """Profile column keys in order of first appearance: each question, then its `_score`."""
     keys: list[str] = []
-    for question_key, any_scored in snap.rows(_PROFILE_KEYS_SQL, {"block_id": block_id}):
+    for question_key, any_scored in _chosen(snap, _PROFILE_KEYS_SQL, block_id, filters, time_zone):
         keys.append(question_key)
         if any_scored:
             keys.append(f"{question_key}_score")
     return list(dict.fromkeys(keys))
 
 
-def _session_json_keys(snap: Snapshot, block_id: int) -> list[str]:
+def _session_json_keys(snap: Snapshot, block_id: int, filters: SessionFilter, time_zone: str) -> list[str]:
     """Top-level keys of the block's sessions' json_data objects, in order of first appearance."""
-    return [row[0] for row in snap.rows(_SESSION_KEYS_SQL[snap.dialect], {"block_id": block_id})]
+    query = _SESSION_KEYS_SQL[snap.dialect]
+    return [row[0] for row in _chosen(snap, query, block_id, filters, time_zone)]
 
 
 def _unclashed(name: str, prefix: str, taken: set[str]) -> str:
@@ -144,10 +158,17 @@ def _unclashed(name: str, prefix: str, taken: set[str]) -> str:
     return name
 
 
-def plan_export(snap: Snapshot, block_slug: str, selection: CsvSelection) -> CsvPlan:
-    """The plan of exporting this block with this selection (NotFoundError for an unknown block)."""
+def plan_export(
+    snap: Snapshot,
+    block_slug: str,
+    selection: CsvSelection,
+    filters: SessionFilter = NO_FILTER,
+    time_zone: str = "UTC",
+) -> CsvPlan:
+    """The plan of exporting this block's sessions that pass `filters` with this selection
+    (NotFoundError for an unknown block)."""
     block = snap.block(block_slug)
-    sessions, with_results, results, most_results = _result_counts(snap, block.id)
+    sessions, with_results, results, most_results = _result_counts(snap, block.id, filters, time_zone)
     keys = result_keys(selection)
     if selection.wide:
         positions = most_results if keys else 0
@@ -166,7 +187,7 @@ def plan_export(snap: Snapshot, block_slug: str, selection: CsvSelection) -> Csv
 
     profile_index: dict[str, int] = {}
     if selection.has("export_profile") and sessions:
-        for key in _profile_columns(snap, block.id):
+        for key in _profile_columns(snap, block.id, filters, time_zone):
             column = _unclashed(key, PROFILE_PREFIX, taken)
             taken.add(column)
             profile_index[key] = len(session_columns)
@@ -179,7 +200,7 @@ def plan_export(snap: Snapshot, block_slug: str, selection: CsvSelection) -> Csv
             session_data_index = len(session_columns)
             session_columns.append("session_data")
         else:
-            for key in _session_json_keys(snap, block.id):
+            for key in _session_json_keys(snap, block.id, filters, time_zone):
                 column = _unclashed(key, SESSION_DATA_PREFIX, taken)
                 taken.add(column)
                 json_index[key] = len(session_columns)
@@ -203,4 +224,6 @@ def plan_export(snap: Snapshot, block_slug: str, selection: CsvSelection) -> Csv
         permutation=permutation,
         sessions=sessions,
         total_rows=total_rows,
+        filters=filters,
+        time_zone=time_zone,
     )

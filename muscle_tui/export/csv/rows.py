@@ -10,12 +10,14 @@ size of the block.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Text, and_, case, cast, extract, func, literal, select
+from sqlalchemy import Text, and_, cast, func, literal, select
 from sqlalchemy.sql import ColumnElement, Select
 
+from muscle_tui.db.filters import NO_FILTER, SessionFilter, check_time_zone
 from muscle_tui.db.stream import Snapshot
 from muscle_tui.export.csv.cells import (
     CachedJsonCells,
@@ -48,14 +50,20 @@ RESULT_FIELD_COLUMNS = {
 }
 
 
+SQL_TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM'
+
+
 def _sql_timestamp(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """A PostgreSQL timestamp as text exactly as Python's isoformat() writes it in UTC."""
-    utc = column.op("AT TIME ZONE")(literal("UTC"))
-    fraction = case(
-        (func.mod(cast(extract("microseconds", column), BigInteger), 1000000) != 0, func.to_char(utc, ".US")),
-        else_=literal(""),
-    )
-    return func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS').concat(fraction).concat(literal("+00:00"))
+    """A PostgreSQL timestamp as text in CSV-SPEC's one form, in the transaction's time zone
+    (`use_time_zone`): `2024-07-22T12:26:50.911000+02:00`."""
+    return func.to_char(column, literal(SQL_TIMESTAMP_FORMAT))
+
+
+def use_time_zone(snap: Snapshot, time_zone: str) -> None:
+    """On PostgreSQL, write the snapshot's timestamps in `time_zone` (for its transaction only)."""
+    check_time_zone(time_zone)
+    if snap.postgres:
+        snap.scalar("SELECT set_config('TimeZone', :zone, true)", {"zone": time_zone})
 
 
 class ResultRows:
@@ -65,9 +73,17 @@ class ResultRows:
     whole json_data is parsed here.
     """
 
-    def __init__(self, snap: Snapshot, selection: CsvSelection) -> None:
+    def __init__(
+        self,
+        snap: Snapshot,
+        selection: CsvSelection,
+        filters: SessionFilter = NO_FILTER,
+        time_zone: str = "UTC",
+    ) -> None:
         self.snap = snap
         self.selection = selection
+        self.filters = filters
+        self.time_zone = time_zone
         wanted = {
             "decision_time": selection.has("decision_time"),
             "config": selection.has("result_config") and selection.has("convert_result_json"),
@@ -86,7 +102,9 @@ class ResultRows:
         source = r.join(s, r.c.session_id == s.c.id)
         transforms: list[tuple[int, Transform]] = []
         for key in sel.result_fields:
-            if key == "section_name":
+            if key == "result_id":
+                columns.append(r.c.id)
+            elif key == "section_name":
                 section = schema.table("section_section")
                 song = schema.table("section_song")
                 source = source.outerjoin(section, section.c.id == r.c.section_id).outerjoin(
@@ -97,7 +115,8 @@ class ResultRows:
                 if postgres:
                     columns.append(_sql_timestamp(r.c.created_at))
                 else:
-                    transforms.append((len(columns) - 1, timestamp_cell))
+                    zone = check_time_zone(self.time_zone)
+                    transforms.append((len(columns) - 1, functools.partial(timestamp_cell, zone=zone)))
                     columns.append(r.c.created_at)
             else:
                 columns.append(r.c[RESULT_FIELD_COLUMNS[key]])
@@ -119,7 +138,7 @@ class ResultRows:
         query = (
             select(*columns)
             .select_from(source)
-            .where(s.c.block_id == block_id)
+            .where(s.c.block_id == block_id, self.filters.clause(schema, self.snap.dialect, self.time_zone))
             .order_by(r.c.session_id, r.c.created_at, r.c.id)
         )
         return query, transforms
@@ -151,7 +170,7 @@ class ResultRows:
         cells.extend(spread)
 
 
-def _sessions_query(snap: Snapshot, block_id: int) -> Select[Any]:
+def _sessions_query(snap: Snapshot, block_id: int, chosen: ColumnElement[bool]) -> Select[Any]:
     s = snap.schema.table("session_session")
     p = snap.schema.table("participant_participant")
     return (
@@ -166,18 +185,18 @@ def _sessions_query(snap: Snapshot, block_id: int) -> Select[Any]:
             cast(s.c.json_data, Text),
         )
         .select_from(s.outerjoin(p, p.c.id == s.c.participant_id))
-        .where(s.c.block_id == block_id)
+        .where(s.c.block_id == block_id, chosen)
         .order_by(s.c.id)
     )
 
 
-def _profiles_query(snap: Snapshot, block_id: int) -> Select[Any]:
+def _profiles_query(snap: Snapshot, block_id: int, chosen: ColumnElement[bool]) -> Select[Any]:
     s = snap.schema.table("session_session")
     r = snap.schema.table("result_result")
     return (
         select(s.c.id, r.c.question_key, r.c.given_response, r.c.score)
         .select_from(s.join(r, r.c.participant_id == s.c.participant_id))
-        .where(and_(s.c.block_id == block_id, r.c.given_response.is_not(None)))
+        .where(and_(s.c.block_id == block_id, r.c.given_response.is_not(None), chosen))
         .order_by(s.c.id, r.c.created_at, r.c.id)
     )
 
@@ -185,14 +204,16 @@ def _profiles_query(snap: Snapshot, block_id: int) -> Select[Any]:
 def session_cells(plan: CsvPlan) -> Callable[[Row, list[Row]], list[Cell]]:
     """A function from a session row and its profile answers to the session part of its rows."""
     block = plan.block
+    zone = check_time_zone(plan.time_zone)
     getters: dict[str, Callable[[Row], Cell]] = {
+        "session_id": lambda row: row[0],
         "block_id": lambda row: block.id,
         "block_name": lambda row: block.name,
         "participant_id": lambda row: row[1],
         "participant_country": lambda row: row[2],
         "participant_access_info": lambda row: row[3],
-        "session_start": lambda row: timestamp_cell(row[4]),
-        "session_end": lambda row: timestamp_cell(row[5]),
+        "session_start": lambda row: timestamp_cell(row[4], zone),
+        "session_end": lambda row: timestamp_cell(row[5], zone),
         "final_score": lambda row: row[6],
     }
     fields = [getters[key] for key in plan.selection.session_fields]
@@ -238,12 +259,14 @@ def export_rows(snap: Snapshot, plan: CsvPlan) -> Iterator[Iterator[Piece]]:
         yield iter(())
         return
     block_id = plan.block.id
+    chosen = plan.filters.clause(snap.schema, snap.dialect, plan.time_zone)
     with contextlib.ExitStack() as streams:
         profile_rows: Iterator[Row] = iter(())
         if plan.profile_index:
-            profile_rows = _closed_on_exit(streams, _stream(snap, _profiles_query(snap, block_id)))
-        result_rows = _closed_on_exit(streams, ResultRows(snap, plan.selection).rows(block_id))
-        sessions = _closed_on_exit(streams, _stream(snap, _sessions_query(snap, block_id)))
+            profile_rows = _closed_on_exit(streams, _stream(snap, _profiles_query(snap, block_id, chosen)))
+        results = ResultRows(snap, plan.selection, plan.filters, plan.time_zone)
+        result_rows = _closed_on_exit(streams, results.rows(block_id))
+        sessions = _closed_on_exit(streams, _stream(snap, _sessions_query(snap, block_id, chosen)))
         yield _closed_on_exit(streams, _merge(plan, sessions, result_rows, profile_rows))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from muscle_tui.errors import MuscleTuiError
 
 SESSION_FIELDS: dict[str, str] = {
+    "session_id": "Session ID",
     "block_id": "Block ID",
     "block_name": "Block name",
     "participant_id": "Participant ID",
@@ -24,6 +25,7 @@ SESSION_FIELDS: dict[str, str] = {
 }
 
 RESULT_FIELDS: dict[str, str] = {
+    "result_id": "Result ID",
     "section_name": "Section name",
     "result_created_at": "Created time",
     "result_score": "Result score",
@@ -44,6 +46,11 @@ OPTIONS: dict[str, str] = {
 }
 
 SORT_COLUMNS_LABEL = "Sort columns by name (MUSCLE's order)"
+
+LAYOUTS: dict[str, str] = {
+    "form": "MUSCLE's export form: the fields and options chosen",
+    "muscle_2026": "MUSCLE 2026's own CSV: a fixed layout, fields and options do not apply",
+}
 
 
 class SelectionError(MuscleTuiError):
@@ -71,7 +78,8 @@ class CsvSelection:
     Fields and options are kept in CSV-SPEC's table order whatever order they are given in, and
     duplicates collapse, so two selections that mean the same export compare equal.
     `excel_safe` neutralises spreadsheet formulas (`cells.neutralise_formula`); it is a
-    choice made per export, never saved in a template.
+    choice made per export, never saved in a template. `layout` "muscle_2026" is MUSCLE 2026's own
+    fixed CSV (`muscle2026`), which ignores the fields and options.
     """
 
     session_fields: tuple[str, ...] = ()
@@ -79,6 +87,7 @@ class CsvSelection:
     options: frozenset[str] = field(default_factory=frozenset)
     sort_columns: bool = False
     excel_safe: bool = False
+    layout: str = "form"
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -92,6 +101,8 @@ class CsvSelection:
             raise SelectionError(f"sort_columns must be true or false, not {self.sort_columns!r}")
         if not isinstance(self.excel_safe, bool):
             raise SelectionError(f"excel_safe must be true or false, not {self.excel_safe!r}")
+        if not isinstance(self.layout, str) or self.layout not in LAYOUTS:
+            raise SelectionError(f"unknown layout {self.layout!r}; known: {', '.join(LAYOUTS)}")
 
     @property
     def wide(self) -> bool:
@@ -115,6 +126,7 @@ class CsvSelection:
             "options": self.options,
             "sort_columns": self.sort_columns,
             "excel_safe": self.excel_safe,
+            "layout": self.layout,
         }
         values.update(changes)
         return CsvSelection(**values)

@@ -1,16 +1,17 @@
-"""CSV export templates: TOML files, each a named and labelled `CsvSelection`.
+"""CSV export templates: TOML files, each a named and labelled `CsvSelection` with its session filters.
 
-Built-in templates (MUSCLE's ten) ship inside this package (`builtin/`) and are read with
-`importlib.resources`, from a source checkout and an installed wheel alike. User templates live in
-`<user config dir>/muscle-tui/templates`, and any further file or directory can be given. A later
-source overrides an earlier one with the same name (built-in < user < given paths), and listings
-say so. A file that cannot be read is reported with its path, line and key; the rest still load.
-User templates are read only when they, and their folder, are the user's alone, and no file is
-read beyond 1 MiB (`template_files`).
+Built-in templates (MUSCLE's ten, and MUSCLE 2026's own CSV) ship inside this package (`builtin/`)
+and are read with `importlib.resources`, from a source checkout and an installed wheel alike. User
+templates live in `<user config dir>/muscle-tui/templates`, and any further file or directory can be
+given. A later source overrides an earlier one with the same name (built-in < user < given paths),
+and listings say so. A file that cannot be read is reported with its path, line and key; the rest
+still load. User templates are read only when they, and their folder, are the user's alone, and no
+file is read beyond 1 MiB (`template_files`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
@@ -23,8 +24,9 @@ from pathlib import Path
 import platformdirs
 import tomli_w
 
+from muscle_tui.db.filters import FILTER_KEYS, NO_FILTER, FilterError, SessionFilter
 from muscle_tui.errors import NotFoundError, OutputError
-from muscle_tui.export.csv.selection import OPTIONS, RESULT_FIELDS, SESSION_FIELDS, CsvSelection
+from muscle_tui.export.csv.selection import LAYOUTS, OPTIONS, RESULT_FIELDS, SESSION_FIELDS, CsvSelection
 from muscle_tui.export.csv.template_files import (
     TEMPLATE_SUFFIX,
     TemplateError,
@@ -49,9 +51,12 @@ BUILTIN_ORDER = (
     "long_results",
     "long_results_json",
     "long_profile",
+    "muscle_2026",
 )
 REQUIRED_KEYS = ("name", "label", "session_fields", "result_fields", "options")
-OPTIONAL_KEYS = ("sort_columns",)
+OPTIONAL_KEYS = ("sort_columns", "layout", "filters")
+FIXED_LAYOUTS = ("muscle_2026",)
+"""Layouts that ignore the fields and options, so a template of one may leave them out."""
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _LIST_KEYS = {
     "session_fields": (SESSION_FIELDS, "session field"),
@@ -62,7 +67,8 @@ _LIST_KEYS = {
 
 @dataclass(frozen=True)
 class CsvTemplate:
-    """A named, labelled selection and where it came from (`source` None: built in memory)."""
+    """A named, labelled selection, its session filters, and where it came from (`source` None:
+    built in memory)."""
 
     name: str
     label: str
@@ -70,6 +76,7 @@ class CsvTemplate:
     source: Path | None = None
     builtin: bool = False
     overrides_builtin: bool = False
+    filters: SessionFilter = NO_FILTER
 
     @property
     def origin(self) -> str:
@@ -112,7 +119,7 @@ def _line_of(source: str, pattern: str) -> int | None:
 
 def _key_line(source: str, key: str) -> int | None:
     quoted = re.escape(key)
-    return _line_of(source, rf"^\s*(?:{quoted}|\"{quoted}\"|'{quoted}')\s*=")
+    return _line_of(source, rf"^[ \t]*(?:{quoted}|\"{quoted}\"|'{quoted}')[ \t]*=")
 
 
 def _value_line(source: str, key: str, value: str) -> int | None:
@@ -143,6 +150,41 @@ def _syntax_error(path: Path, source: str, exc: tomllib.TOMLDecodeError) -> Temp
     return TemplateError(f"not valid TOML: {message}{detail}", path, line, key)
 
 
+def _table_key_line(source: str, table: str, key: str) -> int | None:
+    """The line of `key` inside `[table]` (or of `table = {...}` when written inline)."""
+    start = _line_of(source, rf"^[ \t]*\[[ \t]*{re.escape(table)}[ \t]*\]")
+    if start is None:
+        return _key_line(source, table)
+    lines = source.splitlines()
+    quoted = re.escape(key)
+    for number in range(start + 1, len(lines) + 1):
+        line = lines[number - 1]
+        if re.match(r"^\s*\[", line):
+            break
+        if re.match(rf"^\s*(?:{quoted}|\"{quoted}\"|'{quoted}')\s*=", line):
+            return number
+    return start
+
+
+def _parse_filters(value: object, source: str, shown: Path) -> SessionFilter:
+    """The `[filters]` table as a SessionFilter; a TemplateError names the filter key at fault."""
+    if not isinstance(value, dict):
+        raise TemplateError("filters must be a table", shown, _key_line(source, "filters"), "filters")
+    for key in value:
+        try:
+            if key not in FILTER_KEYS:
+                raise FilterError(f"unknown filter {key!r} (known: {', '.join(FILTER_KEYS)})")
+            SessionFilter.from_dict({key: value[key]})
+        except FilterError as exc:
+            raise TemplateError(
+                f"filters.{key}: {exc}", shown, _table_key_line(source, "filters", key), f"filters.{key}"
+            ) from None
+    try:
+        return SessionFilter.from_dict(value)
+    except FilterError as exc:
+        raise TemplateError(f"filters: {exc}", shown, _key_line(source, "filters"), "filters") from None
+
+
 def parse_template(source: str, path: Path | None = None, *, builtin: bool = False) -> CsvTemplate:
     """A template from TOML text, or a TemplateError naming the file, line and key at fault."""
     shown = path if path is not None else Path("<template>")
@@ -157,8 +199,13 @@ def parse_template(source: str, path: Path | None = None, *, builtin: bool = Fal
         if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
             known = ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS)
             raise TemplateError(f"unknown key {key!r} (known: {known})", shown, _key_line(source, key), key)
+    layout = document.get("layout", "form")
+    if not isinstance(layout, str) or layout not in LAYOUTS:
+        raise TemplateError(
+            f"layout must be one of {', '.join(LAYOUTS)}", shown, _key_line(source, "layout"), "layout"
+        )
     for key in REQUIRED_KEYS:
-        if key not in document:
+        if key not in document and (layout not in FIXED_LAYOUTS or key not in _LIST_KEYS):
             raise TemplateError(f"missing key {key!r}", shown, None, key)
 
     name = document["name"]
@@ -175,7 +222,7 @@ def parse_template(source: str, path: Path | None = None, *, builtin: bool = Fal
 
     lists: dict[str, tuple[str, ...]] = {}
     for key, (table, kind) in _LIST_KEYS.items():
-        value = document[key]
+        value = document.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise TemplateError(f"{key} must be a list of strings", shown, _key_line(source, key), key)
         for item in value:
@@ -197,8 +244,12 @@ def parse_template(source: str, path: Path | None = None, *, builtin: bool = Fal
         result_fields=lists["result_fields"],
         options=frozenset(lists["options"]),
         sort_columns=sort_columns,
+        layout=layout,
     )
-    return CsvTemplate(name=name, label=label, selection=selection, source=path, builtin=builtin)
+    filters = _parse_filters(document["filters"], source, shown) if "filters" in document else NO_FILTER
+    return CsvTemplate(
+        name=name, label=label, selection=selection, source=path, builtin=builtin, filters=filters
+    )
 
 
 def read_template(path: Path | Traversable, *, builtin: bool = False, users: bool = False) -> CsvTemplate:
@@ -264,14 +315,7 @@ def load_templates(
             if builtin:
                 builtin_names.add(template.name)
             elif template.name in builtin_names:
-                template = CsvTemplate(
-                    name=template.name,
-                    label=template.label,
-                    selection=template.selection,
-                    source=template.source,
-                    builtin=False,
-                    overrides_builtin=True,
-                )
+                template = dataclasses.replace(template, builtin=False, overrides_builtin=True)
             by_name[template.name] = template
 
     templates = sorted(
@@ -302,17 +346,21 @@ def find_template(name_or_path: str, extra_paths: Iterable[Path | str] = ()) -> 
 # Writing.
 
 
-def template_toml(name: str, label: str, selection: CsvSelection) -> str:
-    """The TOML text of a template (fields and options in CSV-SPEC order)."""
-    document: dict[str, object] = {
-        "name": name,
-        "label": label,
+def template_toml(name: str, label: str, selection: CsvSelection, filters: SessionFilter = NO_FILTER) -> str:
+    """The TOML text of a template (fields and options in CSV-SPEC order; `layout` and a `[filters]`
+    table when they are not the defaults)."""
+    document: dict[str, object] = {"name": name, "label": label}
+    if selection.layout != "form":
+        document["layout"] = selection.layout
+    document |= {
         "session_fields": list(selection.session_fields),
         "result_fields": list(selection.result_fields),
         "options": list(selection.ordered_options),
     }
     if selection.sort_columns:
         document["sort_columns"] = True
+    if not filters.is_empty():
+        document["filters"] = filters.to_dict()
     return tomli_w.dumps(document, indent=4)
 
 
@@ -321,6 +369,7 @@ def save_template(
     label: str,
     selection: CsvSelection,
     *,
+    filters: SessionFilter = NO_FILTER,
     replace: bool = False,
     directory: Path | None = None,
 ) -> Path:
@@ -357,7 +406,7 @@ def save_template(
         raise OutputError(f"cannot create {directory}: {exc.strerror or exc}") from None
     if reason is not None:
         raise TemplateError(f"not saving into it: {reason.removeprefix('refused: ')}", directory)
-    content = template_toml(name, label, selection).encode("utf-8")
+    content = template_toml(name, label, selection, filters).encode("utf-8")
     with atomic_file(path, force=replace) as handle:
         handle.write(content)
     return path

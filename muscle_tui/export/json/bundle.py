@@ -13,12 +13,13 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.db.filters import NO_FILTER, SessionFilter
 from muscle_tui.db.schema import Release
 from muscle_tui.db.stream import Snapshot
 from muscle_tui.export.files import Notices, atomic_directory, atomic_file, default_file_name, private_file
@@ -43,8 +44,9 @@ ZIP_SUFFIX = ".zip"
 # Level 1 deflates about twice as fast as the default 6, for zips a quarter larger.
 ZIP_COMPRESSLEVEL = 1
 
-_SESSIONS = "SELECT id FROM session_session WHERE block_id = :block_id"
-_PARTICIPANTS = "SELECT participant_id FROM session_session WHERE block_id = :block_id"
+# `{chosen}` is the session filter over `session_session fs` (`{chosen_s}`: over `s`), empty without one.
+_SESSIONS = "SELECT fs.id FROM session_session fs WHERE fs.block_id = :block_id{chosen}"
+_PARTICIPANTS = "SELECT fs.participant_id FROM session_session fs WHERE fs.block_id = :block_id{chosen}"
 _PLAYLISTS = "SELECT playlist_id FROM experiment_block_playlists WHERE block_id = :block_id"
 
 
@@ -59,22 +61,39 @@ class BundleFile:
     order: str
     join: str = ""
 
-    @property
-    def rows(self) -> str:
-        """`FROM … WHERE …` of the file's rows."""
-        return f"FROM {self.model.table} {self.alias}{self.join} WHERE {self.where}"
+    def rows(self, chosen: SessionSql) -> str:
+        """`FROM … WHERE …` of the file's rows, of the sessions `chosen` says."""
+        where = self.where.replace("{chosen}", chosen.over_fs).replace("{chosen_s}", chosen.over_s)
+        return f"FROM {self.model.table} {self.alias}{self.join} WHERE {where}"
 
-    def select(self, formats: BackendFormats) -> str:
+    def select(self, formats: BackendFormats, chosen: SessionSql) -> str:
         """The query of the file's rows, in order, selected as `formats` says."""
-        return f"SELECT {select_list(self.model, formats, self.alias)} {self.rows} ORDER BY {self.order}"
+        fields = select_list(self.model, formats, self.alias)
+        return f"SELECT {fields} {self.rows(chosen)} ORDER BY {self.order}"
 
-    def count(self) -> str:
+    def count(self, chosen: SessionSql) -> str:
         """The query of how many objects the file holds."""
-        return f"SELECT count(*) {self.rows}"
+        return f"SELECT count(*) {self.rows(chosen)}"
+
+
+@dataclass(frozen=True)
+class SessionSql:
+    """A session filter as SQL text over the aliases the bundle's queries use, and its parameters."""
+
+    over_fs: str = ""
+    over_s: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, filters: SessionFilter, dialect: str) -> SessionSql:
+        """The bundle's SQL of `filters` (dates read in UTC: the bundle is in UTC)."""
+        over_fs, params = filters.sql("fs", dialect)
+        over_s, _ = filters.sql("s", dialect)
+        return cls(over_fs, over_s, params)
 
 
 BUNDLE_FILES: tuple[BundleFile, ...] = (
-    BundleFile("sessions.json", SESSION, "s", "s.block_id = :block_id", "s.id"),
+    BundleFile("sessions.json", SESSION, "s", "s.block_id = :block_id{chosen_s}", "s.id"),
     BundleFile("participants.json", PARTICIPANT, "p", f"p.id IN ({_PARTICIPANTS})", "p.id"),
     BundleFile(
         "profiles.json", RESULT, "r", f"r.participant_id IN ({_PARTICIPANTS})", "r.participant_id, r.id"
@@ -110,16 +129,17 @@ def is_zip_output(output: Path) -> bool:
     return output.name.lower().endswith(ZIP_SUFFIX)
 
 
-def _count_objects(snap: Snapshot, block_id: int) -> int:
-    query = "SELECT " + ", ".join(f"({file.count()})" for file in BUNDLE_FILES)
-    [counts] = snap.rows(query, {"block_id": block_id})
+def _count_objects(snap: Snapshot, block_id: int, chosen: SessionSql) -> int:
+    query = "SELECT " + ", ".join(f"({file.count(chosen)})" for file in BUNDLE_FILES)
+    [counts] = snap.rows(query, {"block_id": block_id, **chosen.params})
     return sum(int(count) for count in counts)
 
 
-def count_json_objects(db: MuscleDatabase, block_slug: str) -> int:
-    """How many objects the block's bundle holds, all seven files together (NotFoundError if none)."""
+def count_json_objects(db: MuscleDatabase, block_slug: str, filters: SessionFilter = NO_FILTER) -> int:
+    """How many objects the block's bundle of the sessions passing `filters` holds, all seven files
+    together (NotFoundError if none)."""
     with db.snapshot() as snap:
-        return _count_objects(snap, snap.block(block_slug).id)
+        return _count_objects(snap, snap.block(block_slug).id, SessionSql.of(filters, snap.dialect))
 
 
 class _BackgroundWriter:
@@ -240,6 +260,7 @@ def write_json_bundle(
     block_slug: str,
     output: Path,
     *,
+    filters: SessionFilter = NO_FILTER,
     force: bool = False,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
@@ -249,6 +270,8 @@ def write_json_bundle(
     Everything comes from one read-only snapshot. The output appears only when complete (mode
     0600), never replaces an existing file unless `force` (OutputExists), and nothing is left
     behind on error or cancellation (ExportCancelled). An unknown slug raises NotFoundError.
+    With `filters`, the bundle holds the sessions that pass, their results, their participants and
+    those participants' profile answers; sections, songs and feedback as without a filter.
     """
     started = time.monotonic()
     output = Path(output).expanduser()
@@ -257,7 +280,9 @@ def write_json_bundle(
     notices: Notices = []
     with db.snapshot(cancel) as snap:
         block_id = snap.block(block_slug).id
-        total = _count_objects(snap, block_id)
+        chosen = SessionSql.of(filters, snap.dialect)
+        params = {"block_id": block_id, **chosen.params}
+        total = _count_objects(snap, block_id, chosen)
         formats = backend_formats(snap.postgres)
         reporter.check()
         with _bundle_members(output, force, notices) as open_member:
@@ -267,7 +292,7 @@ def write_json_bundle(
                     open_member(file.name) as member,
                     _background_writes(member) as out,
                     contextlib.closing(
-                        snap.batches(file.select(formats), {"block_id": block_id}, FETCH_ROWS)
+                        snap.batches(file.select(formats, chosen), params, FETCH_ROWS)
                     ) as rows,
                 ):
                     _write_json_file(

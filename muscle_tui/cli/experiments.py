@@ -1,0 +1,63 @@
+"""Exports of a whole experiment: one output per block, into a directory the export creates."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from muscle_tui.cli.console import PREFIX, ExportProgressBar, say, say_error
+from muscle_tui.cli.state import CliState
+from muscle_tui.cli.stdout import print_written_path
+from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.export.files import resolve_output, resolve_output_directory
+from muscle_tui.export.progress import ExportResult, ProgressCallback
+
+WriteBlock = Callable[[str, Path, ProgressCallback | None, threading.Event], ExportResult]
+"""Writes one block (slug, resolved target, progress callback, cancel event) as a single-block export does."""
+DefaultName = Callable[[str, datetime], str]
+"""The default file name of a block's output (slug, the run's one time)."""
+
+
+def run_export(state: CliState, slug: str, unit: str, target: Path, write: WriteBlock) -> str:
+    """Write one block to `target` with a progress bar and the stop signals; show its notices and
+    return the written path."""
+    with ExportProgressBar(slug, unit) as progress, state.stop.exporting() as cancel:
+        result = write(slug, target, progress, cancel)
+    for notice in result.notices:
+        say(PREFIX + notice)
+    return result.path
+
+
+def export_experiment_blocks(
+    state: CliState,
+    db: MuscleDatabase,
+    experiment_slug: str,
+    output: str | None,
+    *,
+    unit: str,
+    default_name: DefaultName,
+    write: WriteBlock,
+) -> None:
+    """Export every block of the experiment into the directory `output` (created if missing; the
+    current one by default), each under its default name with one time for the whole run, printing
+    each path as it is written. An experiment without blocks is one line and writes nothing."""
+    experiment = db.experiment(experiment_slug)
+    blocks = db.blocks(experiment.id)
+    if not blocks:
+        say_error(f"experiment {experiment_slug!r} has no blocks; nothing was written")
+        return
+    directory = resolve_output_directory(output)
+    now = datetime.now(UTC)
+    for block in blocks:
+        target = resolve_output(None, default_name(block.slug, now), directory)
+        print_written_path(run_export(state, block.slug, unit, target, write))
+
+
+def require_one_target(block: str | None, experiment: str | None) -> None:
+    """A usage error (status 2) unless exactly one of BLOCK_SLUG and --experiment is given."""
+    if (block is None) == (experiment is None):
+        raise click.UsageError("name a BLOCK_SLUG or --experiment SLUG (one of the two)")
