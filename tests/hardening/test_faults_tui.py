@@ -327,25 +327,25 @@ def lock_terminal(url, work: Path, tmp_path: Path) -> Terminal:
     [("SIGINT", 130), ("SIGTERM", 143), ("hang-up", 129)],
     ids=["SIGINT", "SIGTERM", "SIGHUP"],
 )
-def test_a_signal_ends_the_ui_while_its_export_waits_for_a_lock(tui_lock_url, tmp_path, stop, status) -> None:
+def test_a_signal_ends_the_ui_while_its_export_waits_for_a_lock(lock_url, tmp_path, stop, status) -> None:
     work = tmp_path / "work"
     work.mkdir()
-    terminal = lock_terminal(tui_lock_url, work, tmp_path)
+    terminal = lock_terminal(lock_url, work, tmp_path)
     try:
         terminal.wait_for(b"lab-exp")
         terminal.press(b"\r")
         terminal.wait_for(b"rules RHYTHM_BATTERY_FINAL")
-        with table_locked(tui_lock_url):
+        with table_locked(lock_url):
             terminal.press(b"j")
             terminal.wait_for(b"Write to:")
             terminal.press(b"\r")
-            terminal.wait_until(lambda: bool(lock_waiters(tui_lock_url)), "the export waiting for the lock")
+            terminal.wait_until(lambda: bool(lock_waiters(lock_url)), "the export waiting for the lock")
             if stop == "hang-up":
                 terminal.hang_up()
             else:
                 terminal.process.send_signal(getattr(signal, stop))
             assert terminal.wait() == status
-            wait_until_no_lock_waiters(tui_lock_url)  # the export's statement was cancelled on the server
+            wait_until_no_lock_waiters(lock_url)  # the export's statement was cancelled on the server
     finally:
         terminal.close()
     assert leftovers(work) == []
@@ -359,16 +359,14 @@ def test_a_signal_ends_the_ui_while_its_export_waits_for_a_lock(tui_lock_url, tm
     ids=["q", "ctrl+c", "SIGTERM", "SIGHUP"],
 )
 def test_leaving_while_the_experiments_wait_for_a_lock_ends_the_process(
-    tui_lock_url, tmp_path, leave, status
+    lock_url, tmp_path, leave, status
 ) -> None:
     work = tmp_path / "work"
     work.mkdir()
-    with table_locked(tui_lock_url):
-        terminal = lock_terminal(tui_lock_url, work, tmp_path)
+    with table_locked(lock_url):
+        terminal = lock_terminal(lock_url, work, tmp_path)
         try:
-            terminal.wait_until(
-                lambda: bool(lock_waiters(tui_lock_url)), "the experiments waiting for the lock"
-            )
+            terminal.wait_until(lambda: bool(lock_waiters(lock_url)), "the experiments waiting for the lock")
             if leave == "hang-up":
                 terminal.hang_up()
             elif leave == "SIGTERM":
@@ -376,7 +374,7 @@ def test_leaving_while_the_experiments_wait_for_a_lock_ends_the_process(
             else:
                 terminal.press(leave)
             assert terminal.wait() == status
-            wait_until_no_lock_waiters(tui_lock_url)  # the query was cancelled on the server
+            wait_until_no_lock_waiters(lock_url)  # the query was cancelled on the server
         finally:
             terminal.close()
     assert b"Traceback" not in terminal.shown

@@ -4,14 +4,12 @@ options are kept beside muscle-tui's read-only one."""
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import psycopg2
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
@@ -20,56 +18,24 @@ from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.errors import DatabaseError, ExportCancelled
 from muscle_tui.export.csv import find_template, write_csv
 from muscle_tui.export.json import write_json_bundle
-from tests.conftest import DUMPS
 from tests.support.hardening import (
     assert_one_clear_line,
     child_env,
     leftovers,
     url_text,
 )
+from tests.support.tui import LOCKED_TABLE, lock_waiters, table_locked
 
 pytestmark = pytest.mark.postgres
 
-LOCKED_TABLE = "session_session"
 BLOCK = "block-a"
 # Long enough that a test which does not cancel the statement cannot pass by waiting it out.
 PATIENT_LOCK_TIMEOUT = "120"
 WAIT_SECONDS = 30.0
 
 
-@pytest.fixture(scope="module")
-def lock_url(pg) -> URL:
-    """A database of its own: these tests lock its tables."""
-    url = pg.create("locks")
-    pg.psql(url, "-f", str(DUMPS["sample2026"]))
-    return url
-
-
-def _dsn(url: URL) -> str:
-    return f"host={url.host} port={url.port or 5432} user={url.username} dbname={url.database}"
-
-
-@contextlib.contextmanager
-def table_locked(url: URL, table: str = LOCKED_TABLE) -> Iterator[None]:
-    """Another session (a migration, say) holds an ACCESS EXCLUSIVE lock on `table`."""
-    holder = psycopg2.connect(_dsn(url))
-    try:
-        holder.cursor().execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-        yield
-    finally:
-        holder.rollback()
-        holder.close()
-
-
 def _waiting_on_a_lock(url: URL) -> int:
-    with contextlib.closing(psycopg2.connect(_dsn(url))) as conn:
-        cursor = conn.cursor()
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-            "AND application_name = 'muscle-tui' AND wait_event_type = 'Lock'",
-            (url.database,),
-        )
-        return int(cursor.fetchone()[0])
+    return len(lock_waiters(url))
 
 
 def wait_until_blocked(url: URL, alive: Callable[[], bool]) -> None:

@@ -51,11 +51,11 @@ def demo_database(demo_target: DatabaseTarget):
 
 
 @pytest.fixture(scope="session")
-def tui_lock_url(pg) -> URL:
+def lock_url(pg) -> URL:
     """A PostgreSQL database of its own (MUSCLE's 2026 sample) for the tests that lock its tables."""
     from tests.conftest import DUMPS
 
-    url = pg.create("tui_locks")
+    url = pg.create("locks")
     pg.psql(url, "-f", str(DUMPS["sample2026"]))
     return url
 

@@ -51,10 +51,10 @@ EVIL = "\u202e"
 
 
 @pytest.fixture
-def lock_database(tui_lock_url, monkeypatch):
+def lock_database(lock_url, monkeypatch):
     """The locks database, opened with a lock timeout far longer than any test."""
     monkeypatch.setenv("MUSCLE_TUI_LOCK_TIMEOUT", PATIENT_LOCK_TIMEOUT)
-    database = MuscleDatabase.open(tui_lock_url, "locks")
+    database = MuscleDatabase.open(lock_url, "locks")
     yield database
     database.close()
 
@@ -89,7 +89,7 @@ async def wait_for_lock_waiter(pilot, url: URL, what: str) -> set[tuple[int, str
 @pytest.mark.parametrize("export", ["json", "csv"])
 @run_async
 async def test_escape_cancels_an_export_stuck_behind_a_lock(
-    tui_lock_url, lock_database, tmp_path, export
+    lock_url, lock_database, tmp_path, export
 ) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -98,17 +98,17 @@ async def test_escape_cancels_an_export_stuck_behind_a_lock(
         screen = await open_blocks(pilot)
         if export == "csv":
             screen = await open_csv_form(pilot)
-        with table_locked(tui_lock_url):
+        with table_locked(lock_url):
             if export == "json":
                 await export_to(pilot, out / "out.zip")
             else:
                 screen.query_one("#output-path", Input).value = str(out / "out.csv")
                 await pilot.press("ctrl+r")
             await wait_for_screen(pilot, ExportProgressScreen)
-            await wait_for_lock_waiter(pilot, tui_lock_url, "the export to wait for the lock")
+            await wait_for_lock_waiter(pilot, lock_url, "the export to wait for the lock")
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.screen is screen, "the screen the export started from")
-            assert lock_waiters(tui_lock_url) == set(), "the export's statement was cancelled"
+            assert lock_waiters(lock_url) == set(), "the export's statement was cancelled"
             await wait_until(pilot, lambda: bool(app.shown), "the cancel notice")
             assert app.shown == [CANCELLED_NOTE], "one notice, saying it once"
             assert leftovers(out) == []
@@ -124,40 +124,36 @@ async def test_escape_cancels_an_export_stuck_behind_a_lock(
 @pytest.mark.parametrize("key", ["q", "ctrl+c"])
 @run_async
 async def test_q_and_ctrl_c_cancel_an_export_stuck_behind_a_lock_and_quit(
-    tui_lock_url, lock_database, tmp_path, key
+    lock_url, lock_database, tmp_path, key
 ) -> None:
     app = RecordingApp(database=lock_database)
     with contextlib.ExitStack() as lock:
         async with app.run_test(size=SIZE) as pilot:
             await open_blocks(pilot)
-            lock.enter_context(table_locked(tui_lock_url))
+            lock.enter_context(table_locked(lock_url))
             await export_to(pilot, tmp_path / "out.zip")
             await wait_for_screen(pilot, ExportProgressScreen)
-            await wait_for_lock_waiter(pilot, tui_lock_url, "the export to wait for the lock")
+            await wait_for_lock_waiter(pilot, lock_url, "the export to wait for the lock")
             await pilot.press(key)
             assert app.return_code == 0, f"{key} quits"
         assert app.wait_for_exports(20.0), "the export stopped and cleaned up"
-        wait_until_no_lock_waiters(tui_lock_url)
+        wait_until_no_lock_waiters(lock_url)
     assert leftovers(tmp_path) == []
 
 
 @pytest.mark.postgres
 @run_async
-async def test_escape_from_blocks_stuck_behind_a_lock_cancels_their_query(
-    tui_lock_url, lock_database
-) -> None:
+async def test_escape_from_blocks_stuck_behind_a_lock_cancels_their_query(lock_url, lock_database) -> None:
     app = RecordingApp(database=lock_database)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_rows(pilot, ExperimentsScreen)
-        with table_locked(tui_lock_url):
+        with table_locked(lock_url):
             await pilot.press("enter")
             await wait_for_screen(pilot, BlocksScreen)
-            await wait_for_lock_waiter(pilot, tui_lock_url, "the blocks to wait for the lock")
+            await wait_for_lock_waiter(pilot, lock_url, "the blocks to wait for the lock")
             await pilot.press("escape")
             await wait_for_screen(pilot, ExperimentsScreen)
-            await wait_until(
-                pilot, lambda: not lock_waiters(tui_lock_url), "the blocks query to be cancelled"
-            )
+            await wait_until(pilot, lambda: not lock_waiters(lock_url), "the blocks query to be cancelled")
         await pilot.press("enter")
         await wait_for_rows(pilot, BlocksScreen)
     assert not any(note.startswith("Cannot list") for note in app.notes), app.notes
@@ -166,41 +162,41 @@ async def test_escape_from_blocks_stuck_behind_a_lock_cancels_their_query(
 @pytest.mark.postgres
 @run_async
 async def test_quitting_while_the_experiments_wait_for_a_lock_cancels_their_query(
-    tui_lock_url, lock_database
+    lock_url, lock_database
 ) -> None:
     app = RecordingApp(database=lock_database)
-    with table_locked(tui_lock_url):
+    with table_locked(lock_url):
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for_lock_waiter(pilot, tui_lock_url, "the experiments to wait for the lock")
+            await wait_for_lock_waiter(pilot, lock_url, "the experiments to wait for the lock")
             await pilot.press("q")
             assert app.return_code == 0
-        wait_until_no_lock_waiters(tui_lock_url)
+        wait_until_no_lock_waiters(lock_url)
 
 
 @pytest.mark.postgres
 @run_async
 async def test_a_csv_preview_stuck_behind_a_lock_is_cancelled_when_superseded_or_closed(
-    tui_lock_url, lock_database
+    lock_url, lock_database
 ) -> None:
     app = RecordingApp(database=lock_database)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_blocks(pilot)
         form = await open_csv_form(pilot)
-        with table_locked(tui_lock_url):
+        with table_locked(lock_url):
             country = form.query_one("#csv-participant_country", Checkbox)
             country.toggle()
-            first = await wait_for_lock_waiter(pilot, tui_lock_url, "the preview to wait for the lock")
+            first = await wait_for_lock_waiter(pilot, lock_url, "the preview to wait for the lock")
             country.toggle()
 
             def superseded() -> bool:
-                waiting = lock_waiters(tui_lock_url)
+                waiting = lock_waiters(lock_url)
                 return bool(waiting) and not waiting & first
 
             await wait_until(pilot, superseded, "the newer preview to replace the older one")
             assert form.preview_pending
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.screen is screen, "the blocks")
-            await wait_until(pilot, lambda: not lock_waiters(tui_lock_url), "the preview to be cancelled")
+            await wait_until(pilot, lambda: not lock_waiters(lock_url), "the preview to be cancelled")
     assert not any("Preview" in note for note in app.notes), app.notes
 
 
