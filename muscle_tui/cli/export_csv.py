@@ -109,6 +109,11 @@ def selection_from_options(
     "created if missing)",
 )
 @click.option("--force", is_flag=True, help="replace the output file if it exists")
+@click.option(
+    "--no-datapackage",
+    is_flag=True,
+    help="do not write the data dictionary X.datapackage.json (a Frictionless Data Package) beside X.csv",
+)
 @filter_options
 @time_zone_option
 @pass_state
@@ -124,6 +129,7 @@ def export_csv(
     excel_safe: bool,
     output: str | None,
     force: bool,
+    no_datapackage: bool,
     finished_only: bool | None,
     started_after: str | None,
     started_before: str | None,
@@ -153,6 +159,7 @@ def export_csv(
             force=force,
             progress=progress,
             cancel=cancel,
+            datapackage=not no_datapackage,
         )
 
     if experiment is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from textual import on, work
@@ -15,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from muscle_tui.db.catalog import BlockSummary, ExperimentSummary
 from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.db.filters import NO_FILTER, SessionFilter
 from muscle_tui.errors import ExportCancelled, MuscleTuiError
 from muscle_tui.export.json import default_json_name, write_json_bundle
 from muscle_tui.export.progress import ExportResult, ProgressCallback
@@ -173,7 +175,9 @@ class BlocksScreen(Screen[None]):
             self.notify("No block selected.", severity="warning")
             return
         title = f"Export block {block.slug} as a JSON bundle"
-        self.app.push_screen(ExportPathDialog(title, json_export_job(self.database, block.slug)))
+        job = json_export_job(self.database, block.slug)
+        filtered = partial(json_export_job, self.database, block.slug)
+        self.app.push_screen(ExportPathDialog(title, job, filtered=filtered))
 
     def action_export_csv(self) -> None:
         """Open the CSV export form for the highlighted block."""
@@ -184,11 +188,12 @@ class BlocksScreen(Screen[None]):
         self.app.push_screen(ExportCsvScreen(self.database, block))
 
 
-def json_export_job(database: MuscleDatabase, slug: str) -> ExportJob:
-    """The JSON bundle export of block `slug`, for the export flow."""
+def json_export_job(database: MuscleDatabase, slug: str, filters: SessionFilter = NO_FILTER) -> ExportJob:
+    """The JSON bundle export of block `slug` (its sessions that pass `filters`), for the export flow."""
 
     def run(output: Path, force: bool, progress: ProgressCallback, cancel: threading.Event) -> ExportResult:
-        return write_json_bundle(database, slug, output, force=force, progress=progress, cancel=cancel)
+        engine = partial(write_json_bundle, filters=filters)
+        return engine(database, slug, output, force=force, progress=progress, cancel=cancel)
 
     return ExportJob(
         default_name=default_json_name(slug),

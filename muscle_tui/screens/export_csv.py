@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from textual import on, work
@@ -25,6 +26,7 @@ from textual.worker import get_current_worker
 
 from muscle_tui.db.catalog import BlockSummary
 from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.db.filters import SessionFilter
 from muscle_tui.errors import ExportCancelled, MuscleTuiError
 from muscle_tui.export.csv import (
     BUILTIN_ORDER,
@@ -47,6 +49,7 @@ from muscle_tui.screens.formatting import format_size, printable
 from muscle_tui.screens.latest_query import LatestQuery
 from muscle_tui.screens.save_template import SaveTemplateDialog
 from muscle_tui.text import escape_controls
+from muscle_tui.widgets.filter_fields import FilterFields
 from muscle_tui.widgets.preview_table import PreviewTable
 from muscle_tui.widgets.selection_form import SelectionForm
 from muscle_tui.widgets.template_picker import TemplatePicker
@@ -55,6 +58,8 @@ PREVIEW_ROWS = 20
 PREVIEW_DELAY_SECONDS = 0.3
 WIDE_WARNING_COLUMNS = 1000
 SPREADSHEET_COLUMN_LIMIT = 16_384
+
+PreviewKey = tuple[CsvSelection, SessionFilter, str]  # the selection, the filters, the time zone
 
 
 def width_warning(selection: CsvSelection, columns: int) -> str | None:
@@ -98,16 +103,16 @@ class ExportCsvScreen(Screen[None]):
 
     @dataclass
     class PreviewReady(Message):
-        """The preview of `selection` was computed."""
+        """The preview of `key` was computed."""
 
-        selection: CsvSelection
+        key: PreviewKey
         preview: CsvPreview
 
     @dataclass
     class PreviewFailed(Message):
-        """The preview of `selection` could not be computed; `text` is the one-line reason."""
+        """The preview of `key` could not be computed; `text` is the one-line reason."""
 
-        selection: CsvSelection
+        key: PreviewKey
         text: str
 
     def __init__(self, database: MuscleDatabase, block: BlockSummary) -> None:
@@ -126,15 +131,11 @@ class ExportCsvScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         templates, errors = load_templates()
         if errors:
-            self.notify(
-                f"{errors[0]}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-                title="Some templates could not be read",
-                severity="warning",
-                markup=False,
-            )
-        start = next(
-            (t for t in templates if t.name == DEFAULT_TEMPLATE), templates[0] if templates else None
-        )
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            title = "Some templates could not be read"
+            self.notify(f"{errors[0]}{more}", title=title, severity="warning", markup=False)
+        first = templates[0] if templates else None
+        start = next((t for t in templates if t.name == DEFAULT_TEMPLATE), first)
         if start is not None:
             self._template_name = start.name
         self._suggested = str(suggested_path(self._default_name()))
@@ -150,6 +151,7 @@ class ExportCsvScreen(Screen[None]):
                 templates, start.name if start else None, id="template-row", classes="form-row"
             )
             yield SelectionForm(start.selection if start else CsvSelection(), id="field-groups")
+            yield FilterFields(start.filters if start else None, time_zone=True, id="filter-fields")
             with Horizontal(id="output-row", classes="form-row"):
                 yield Label("Output", classes="form-label")
                 yield Input(value=self._suggested, id="output-path")
@@ -212,6 +214,7 @@ class ExportCsvScreen(Screen[None]):
     def _template_chosen(self, message: TemplatePicker.Chosen) -> None:
         """Set the checkboxes to the template's selection, and the default file name to its name."""
         self.query_one(SelectionForm).apply(message.template.selection)
+        self.query_one(FilterFields).apply(message.template.filters)
         self._template_name = message.template.name
         self._suggest(self.query_one("#output-path", Input), self._default_name())
 
@@ -219,6 +222,7 @@ class ExportCsvScreen(Screen[None]):
     # The preview: debounced, computed in a thread; a preview of an older selection is dropped.
 
     @on(SelectionForm.Changed)
+    @on(FilterFields.Changed)
     def _selection_changed(self) -> None:
         self.preview_pending = True
         self._previews.cancel()
@@ -230,42 +234,52 @@ class ExportCsvScreen(Screen[None]):
 
     def _start_preview(self) -> None:
         self._preview_timer = None
-        self._compute_preview(self.selection, self._previews.start())
+        if (checked := self.query_one(FilterFields).check()) is None:
+            self.query_one(PreviewTable).forget()
+            self._preview_shown("Preview: correct the filters or the time zone above.")
+            return
+        self._compute_preview((self.selection, *checked), self._previews.start())
 
     @work(thread=True, exclusive=True, group="csv-preview", exit_on_error=False)
-    def _compute_preview(self, selection: CsvSelection, cancel: threading.Event) -> None:
+    def _compute_preview(self, key: PreviewKey, cancel: threading.Event) -> None:
         worker = get_current_worker()
+        (selection, filters, zone), db, slug = key, self.database, self.block.slug
         try:
-            preview = preview_csv(self.database, self.block.slug, selection, PREVIEW_ROWS, cancel=cancel)
+            preview = preview_csv(db, slug, selection, PREVIEW_ROWS, cancel, filters=filters, time_zone=zone)
         except ExportCancelled:
             return
         except MuscleTuiError as exc:
-            message: Message = self.PreviewFailed(selection, str(exc))
+            message: Message = self.PreviewFailed(key, str(exc))
         except Exception as exc:  # noqa: BLE001 - the user sees one line, never a traceback
-            message = self.PreviewFailed(selection, f"preview failed unexpectedly ({type(exc).__name__})")
+            message = self.PreviewFailed(key, f"preview failed unexpectedly ({type(exc).__name__})")
         else:
-            message = self.PreviewReady(selection, preview)
+            message = self.PreviewReady(key, preview)
         if not (worker.is_cancelled or cancel.is_set()):
             self.post_message(message)
 
-    def _is_current(self, selection: CsvSelection) -> bool:
-        return selection == self.selection and self._preview_timer is None
+    def _is_current(self, key: PreviewKey) -> bool:
+        fields = self.query_one(FilterFields)
+        return self._preview_timer is None and key == (
+            self.selection,
+            fields.check_quietly(),
+            fields.time_zone,
+        )
 
     @on(PreviewReady)
     def _show_preview(self, message: PreviewReady) -> None:
-        if not self._is_current(message.selection):
+        if not self._is_current(message.key):
             return
         table = self.query_one(PreviewTable)
         table.show(message.preview)
         self._preview_shown(table.description)
-        warning = width_warning(message.selection, message.preview.total_columns)
+        warning = width_warning(message.key[0], message.preview.total_columns)
         widget = self.query_one("#width-warning", Static)
         widget.update(warning or "")
         widget.display = warning is not None
 
     @on(PreviewFailed)
     def _show_preview_failure(self, message: PreviewFailed) -> None:
-        if not self._is_current(message.selection):
+        if not self._is_current(message.key):
             return
         self.query_one(PreviewTable).forget()
         self._preview_shown(escape_controls(f"Preview failed: {message.text}"))
@@ -289,9 +303,8 @@ class ExportCsvScreen(Screen[None]):
         if self.preview_pending:
             return None
         direction = parameters[0]
-        return (
-            True if isinstance(direction, int) and self.query_one(PreviewTable).can_page(direction) else None
-        )
+        pageable = isinstance(direction, int) and self.query_one(PreviewTable).can_page(direction)
+        return True if pageable else None
 
     # -----------------------------------------------------------------------------------------
     # Export, through the export flow; the path field takes the flow's errors.
@@ -300,19 +313,21 @@ class ExportCsvScreen(Screen[None]):
     @on(Button.Pressed, "#export")
     def action_export(self) -> None:
         """Export the block with the current selection to the path in the form."""
-        if not self._exporting:
+        checked = None if self._exporting else self.query_one(FilterFields).check()
+        if checked is not None:
             self._exporting = True
-            self._export()
+            self._export(*checked)
 
-    def export_job(self, default_name: str) -> ExportJob:
-        """The CSV export of the form's block and selection to `default_name` (when the path is a
-        folder), for the export flow."""
+    def export_job(self, default_name: str, filters: SessionFilter, time_zone: str) -> ExportJob:
+        """The CSV export of the form's block, selection, `filters` and `time_zone` to `default_name`
+        (when the path is a folder), for the export flow."""
         database, slug, selection = self.database, self.block.slug, self.selection
 
         def run(
             output: Path, force: bool, progress: ProgressCallback, cancel: threading.Event
         ) -> ExportResult:
-            return write_csv(database, slug, selection, output, force=force, progress=progress, cancel=cancel)
+            engine = partial(write_csv, filters=filters, time_zone=time_zone)
+            return engine(database, slug, selection, output, force=force, progress=progress, cancel=cancel)
 
         return ExportJob(
             default_name=default_name,
@@ -322,14 +337,15 @@ class ExportCsvScreen(Screen[None]):
         )
 
     @work(exclusive=True, group="csv-export")
-    async def _export(self) -> None:
+    async def _export(self, filters: SessionFilter, time_zone: str) -> None:
         error = self.query_one("#path-error", Static)
         path = self.query_one("#output-path", Input)
         error.display = False
         default_name = self._default_name()
         self._suggest(path, default_name)
         try:
-            outcome = await run_export_flow(self.app, self.export_job(default_name), path.value)
+            job = self.export_job(default_name, filters, time_zone)
+            outcome = await run_export_flow(self.app, job, path.value)
         finally:
             self._exporting = False
         if outcome.outcome is Outcome.WRITTEN and outcome.result is not None:
@@ -354,8 +370,9 @@ class ExportCsvScreen(Screen[None]):
 
     @work(exclusive=True, group="csv-template")
     async def _save_template(self) -> None:
-        selection = self.selection
-        directory = user_templates_dir()
+        if (checked := self.query_one(FilterFields).check()) is None:
+            return
+        selection, filters, directory = self.selection, checked[0], user_templates_dir()
         reserved = set(BUILTIN_ORDER) | {t.name for t in self.templates.values() if t.builtin}
         answer = await self.app.push_screen_wait(SaveTemplateDialog(directory, reserved))
         if answer is None:
@@ -366,7 +383,9 @@ class ExportCsvScreen(Screen[None]):
         if replace and not await self.app.push_screen_wait(ConfirmReplaceDialog(path)):
             return
         try:
-            saved = save_template(name, label, selection, replace=replace, directory=directory)
+            saved = save_template(
+                name, label, selection, filters=filters, replace=replace, directory=directory
+            )
         except MuscleTuiError as exc:
             self.notify(str(exc), title="Template not saved", severity="error", markup=False)
             return

@@ -6,6 +6,9 @@ file, it asks again; when the path or the export fails, it shows why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,10 +16,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from muscle_tui.db.filters import SessionFilter
 from muscle_tui.export.progress import ExportResult
 from muscle_tui.screens.export_flow import ExportJob, run_export_flow, suggested_path
 from muscle_tui.screens.export_progress import Outcome
 from muscle_tui.text import escape_controls
+from muscle_tui.widgets.filter_fields import FilterFields
 
 JSON_PATH_HINT = (
     "Ending in .zip: one zip file; otherwise a new directory of the 7 JSON files.\n"
@@ -26,14 +31,26 @@ JSON_PATH_HINT = (
 
 
 class ExportPathDialog(ModalScreen[ExportResult | None]):
-    """Runs `job` to the path the user gives; returns its result, or None when cancelled."""
+    """Runs `job` to the path the user gives; returns its result, or None when cancelled.
+
+    With `filtered` (the job for a session filter), the dialog also shows the filter fields and runs
+    `filtered(filters)` instead; a filter that cannot be used is shown in one line and nothing runs.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+c", "app.quit", "Quit", show=False)]
 
-    def __init__(self, title: str, job: ExportJob, hint: str = JSON_PATH_HINT) -> None:
+    def __init__(
+        self,
+        title: str,
+        job: ExportJob,
+        hint: str = JSON_PATH_HINT,
+        *,
+        filtered: Callable[[SessionFilter], ExportJob] | None = None,
+    ) -> None:
         super().__init__()
         self.dialog_title = title
         self.job = job
+        self.filtered = filtered
         self.hint = hint
         self.default = suggested_path(job.default_name)
         self.exporting = False
@@ -44,25 +61,34 @@ class ExportPathDialog(ModalScreen[ExportResult | None]):
             yield Label("Write to:", classes="dialog-label")
             yield Input(value=str(self.default), id="output-path")
             yield Static("", id="path-error", classes="dialog-error", markup=False)
+            if self.filtered is not None:
+                yield FilterFields(id="filter-fields")
             yield Static(self.hint, classes="dialog-hint", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", variant="primary", id="export")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one("#output-path", Input).focus()
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#output-path")
     @on(Button.Pressed, "#export")
     def _submit(self) -> None:
-        if not self.exporting:
-            self.exporting = True
-            self._export(self.query_one(Input).value)
+        if self.exporting:
+            return
+        job = self.job
+        if self.filtered is not None:
+            filters = self.query_one(FilterFields).check()
+            if filters is None:
+                return
+            job = replace(self.filtered(filters[0]), default_name=job.default_name)
+        self.exporting = True
+        self._export(job, self.query_one("#output-path", Input).value)
 
     @work(exclusive=True, group="export-flow")
-    async def _export(self, text: str) -> None:
+    async def _export(self, job: ExportJob, text: str) -> None:
         try:
-            outcome = await run_export_flow(self.app, self.job, text)
+            outcome = await run_export_flow(self.app, job, text)
         finally:
             self.exporting = False
         if outcome.outcome is Outcome.WRITTEN:
@@ -77,7 +103,7 @@ class ExportPathDialog(ModalScreen[ExportResult | None]):
         error = self.query_one("#path-error", Static)
         error.update(escape_controls(text or ""))
         error.display = text is not None
-        self.query_one(Input).focus()
+        self.query_one("#output-path", Input).focus()
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

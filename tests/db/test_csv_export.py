@@ -524,7 +524,7 @@ def test_output_is_private_and_never_overwritten_unasked(pg_db, big_block, tmp_p
     write_csv(pg_db, big_block, LONG, path, force=True)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert path.read_text(encoding="utf-8").startswith("block_id,")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.datapackage.json"]
 
 
 @pytest.mark.postgres

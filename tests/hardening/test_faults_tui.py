@@ -66,7 +66,7 @@ def hook_first_progress(monkeypatch, action) -> None:
     """Make the TUI's JSON export call `action()` once, at its first progress report with rows done."""
     real_export = blocks_module.write_json_bundle
 
-    def export_with_hook(db, slug, path, *, force=False, progress=None, cancel=None):
+    def export_with_hook(db, slug, path, *, force=False, progress=None, cancel=None, **options):
         fired = []
 
         def report(progress_report) -> None:
@@ -75,7 +75,7 @@ def hook_first_progress(monkeypatch, action) -> None:
                 action()
             progress(progress_report)
 
-        return real_export(db, slug, path, force=force, progress=report, cancel=cancel)
+        return real_export(db, slug, path, force=force, progress=report, cancel=cancel, **options)
 
     monkeypatch.setattr(blocks_module, "write_json_bundle", export_with_hook)
 

@@ -112,7 +112,8 @@ async def test_the_form_opens_on_wide_with_muscles_fields_and_a_preview(demo_dat
         )
 
         labels = {
-            checkbox.id.removeprefix("csv-"): str(checkbox.label) for checkbox in screen.query(Checkbox)
+            checkbox.id.removeprefix("csv-"): str(checkbox.label)
+            for checkbox in screen.query("#field-groups Checkbox")
         }
         assert labels == {
             **SESSION_FIELDS,
@@ -203,7 +204,7 @@ async def test_choosing_muscle_2026_greys_the_boxes_out_and_previews_its_fixed_l
         await pilot.press("ctrl+l")
         await wait_for_preview(pilot, screen)
         assert screen.selection.layout == "muscle_2026"
-        assert all(checkbox.disabled for checkbox in screen.query(Checkbox))
+        assert all(checkbox.disabled for checkbox in screen.query("#field-groups Checkbox"))
         expected = preview_csv(demo_database, screen.block.slug, find_template("muscle_2026").selection, 20)
         assert screen.preview == expected
         assert expected.header[:3] == ["session__id", "participant__id", "participant__country_code"]
@@ -390,7 +391,9 @@ async def test_escape_cancels_the_csv_export_and_leaves_nothing(demo_database, t
     started = threading.Event()
     real_write_csv = export_csv_module.write_csv
 
-    def write_csv_waiting_for_cancel(db, slug, selection, path, *, force=False, progress=None, cancel=None):
+    def write_csv_waiting_for_cancel(
+        db, slug, selection, path, *, force=False, progress=None, cancel=None, **options
+    ):
         def hold_at_first_progress(report):
             if not started.is_set():
                 started.set()
@@ -400,7 +403,7 @@ async def test_escape_cancels_the_csv_export_and_leaves_nothing(demo_database, t
             progress(report)
 
         return real_write_csv(
-            db, slug, selection, path, force=force, progress=hold_at_first_progress, cancel=cancel
+            db, slug, selection, path, force=force, progress=hold_at_first_progress, cancel=cancel, **options
         )
 
     monkeypatch.setattr(export_csv_module, "write_csv", write_csv_waiting_for_cancel)
@@ -458,7 +461,10 @@ async def test_a_folder_in_the_form_gets_the_default_name_inside(
             screen.query_one("#output-path", Input).value = typed
             await pilot.press("ctrl+r")
             await wait_until(pilot, lambda: screen.last_result is not None, f"the export to {typed}")
-            assert [p.name for p in folder.iterdir()] == [default_name]
+            assert sorted(p.name for p in folder.iterdir()) == [
+                default_name,
+                default_name.removesuffix(".csv") + ".datapackage.json",
+            ]
             assert screen.last_result.path == str(folder / default_name)
             assert str(folder / default_name) in str(screen.query_one("#export-result", Static).render())
 
@@ -531,6 +537,11 @@ async def test_tab_reaches_every_control_in_form_order_and_scrolls_to_it_at_80x2
                 f"csv-{key}"
                 for key in (*SESSION_FIELDS, *RESULT_FIELDS, *OPTIONS, "sort_columns", "excel_safe")
             ),
+            "filter-finished",
+            "filter-after",
+            "filter-before",
+            "filter-exclude",
+            "time-zone",
             "output-path",
             "export",
             "save-template",

@@ -97,7 +97,7 @@ def test_csv_form_with_the_preview_on_its_second_page_of_columns(snap_compare, d
 PROGRESS = ExportProgress("rows", 2_000, 6_329, 0.8)
 
 
-def write_csv_waiting_for_cancel(db, slug, selection, path, *, force=False, progress=None, cancel=None):
+def write_csv_waiting_for_cancel(db, slug, selection, path, *, force=False, progress=None, cancel=None, **_):
     """Stands in for the engine: reports PROGRESS, then runs until cancelled (the app cancels when
     it closes). The report carries its own elapsed time, so rate and ETA never depend on load."""
     progress(PROGRESS)
@@ -120,7 +120,9 @@ def test_csv_export_progress(snap_compare, demo_database, monkeypatch) -> None:
 
 
 def test_csv_export_finished(snap_compare, demo_database, monkeypatch) -> None:
-    def write_csv_reporting_a_result(db, slug, selection, path, *, force=False, progress=None, cancel=None):
+    def write_csv_reporting_a_result(
+        db, slug, selection, path, *, force=False, progress=None, cancel=None, **_
+    ):
         return ExportResult(path=str(path), bytes=3_575_928, count=226, seconds=1.4)
 
     monkeypatch.setattr(export_csv_module, "write_csv", write_csv_reporting_a_result)

@@ -110,7 +110,7 @@ async def test_escape_cancels_the_export_and_leaves_nothing_behind(
     started = threading.Event()
     real_export = blocks_module.write_json_bundle
 
-    def export_that_waits_for_cancel(db, slug, path, *, force=False, progress=None, cancel=None):
+    def export_that_waits_for_cancel(db, slug, path, *, force=False, progress=None, cancel=None, **options):
         def hold_at_first_progress(report):
             if not started.is_set():
                 started.set()
@@ -119,7 +119,9 @@ async def test_escape_cancels_the_export_and_leaves_nothing_behind(
                     time.sleep(0.01)
             progress(report)
 
-        return real_export(db, slug, path, force=force, progress=hold_at_first_progress, cancel=cancel)
+        return real_export(
+            db, slug, path, force=force, progress=hold_at_first_progress, cancel=cancel, **options
+        )
 
     monkeypatch.setattr(blocks_module, "write_json_bundle", export_that_waits_for_cancel)
     app = RecordingApp(database=demo_database)

@@ -74,7 +74,7 @@ def fixed_default_path(monkeypatch) -> None:
     monkeypatch.setattr(export_path_module, "suggested_path", lambda name: EXPORT_DIRECTORY / name)
 
 
-def export_waiting_for_cancel(db, slug, path, *, force=False, progress=None, cancel=None):
+def export_waiting_for_cancel(db, slug, path, *, force=False, progress=None, cancel=None, **_):
     """Stands in for the engine: reports PROGRESS, then runs until cancelled (the app cancels when
     it closes). The report carries its own elapsed time, so rate and ETA never depend on load."""
     progress(PROGRESS)

@@ -69,10 +69,13 @@ def test_exports_are_private_while_written_and_once_written(
         assert {mode(target / name) for name in JSON_FILES} == {0o600}
     else:
         assert mode(target) == 0o600
+    companions = [target.stem + ".datapackage.json"] if output.endswith(".csv") else []
+    for companion in companions:
+        assert mode(tmp_path / companion) == 0o600
     if output.endswith(".zip"):
         with zipfile.ZipFile(target) as archive:
             assert {info.external_attr >> 16 & 0o777 for info in archive.infolist()} == {0o600}
-    assert sorted(p.name for p in tmp_path.iterdir()) == [output]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([output, *companions])
 
 
 def test_the_templates_directory_is_created_private(tmp_path, monkeypatch, open_umask) -> None:

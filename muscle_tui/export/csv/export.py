@@ -6,21 +6,31 @@ counts), then the rows, streamed into a file that appears only when complete.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.db.filters import NO_FILTER, SessionFilter, check_time_zone
 from muscle_tui.export.csv.cells import cell_text, neutralise_formula, unchanged
+from muscle_tui.export.csv.columns import form_columns, muscle_2026_columns
 from muscle_tui.export.csv.muscle2026 import LAYOUT as MUSCLE_2026
 from muscle_tui.export.csv.muscle2026 import preview_muscle_2026, write_muscle_2026
 from muscle_tui.export.csv.plan import plan_export
 from muscle_tui.export.csv.rows import export_rows, use_time_zone
 from muscle_tui.export.csv.selection import CsvSelection
 from muscle_tui.export.csv.writer import CsvLineWriter
+from muscle_tui.export.datapackage import (
+    HashingWriter,
+    build_datapackage,
+    check_datapackage_target,
+    export_metadata,
+    write_datapackage,
+)
 from muscle_tui.export.files import Notices, atomic_file, check_target, default_file_name
 from muscle_tui.export.progress import ExportResult, ProgressCallback, ProgressReporter
 
@@ -54,14 +64,22 @@ def write_csv(
     force: bool = False,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    datapackage: bool = True,
 ) -> ExportResult:
     """Export the block as CSV into `output` (mode 0600, atomically); `count` is the data rows.
 
     `output` is the resolved target: OutputExists when it exists and `force` is False. Only the
     sessions that pass `filters` are exported; timestamps are written in `time_zone` (IANA name).
+    With `datapackage`, its data dictionary `X.datapackage.json` is written beside it right after
+    (the same rule for an existing file).
     """
+    if datapackage:
+        check_time_zone(time_zone)
+        check_target(Path(output), force)
+        check_datapackage_target(Path(output), force)
     if selection.layout == MUSCLE_2026:
-        return write_muscle_2026(
+        snapshot_time = datetime.now(UTC)
+        result = write_muscle_2026(
             db,
             block_slug,
             output,
@@ -71,6 +89,11 @@ def write_csv(
             progress=progress,
             cancel=cancel,
         )
+        if datapackage:
+            _write_muscle_2026_datapackage(
+                db, block_slug, selection, result, filters, time_zone, snapshot_time, force
+            )
+        return result
     started = time.monotonic()
     check_time_zone(time_zone)
     target = check_target(Path(output), force)
@@ -78,11 +101,14 @@ def write_csv(
     count = 0
     notices: Notices = []
     with db.snapshot(cancel) as snap:
+        snapshot_time = datetime.now(UTC)
         use_time_zone(snap, time_zone)
         plan = plan_export(snap, block_slug, selection, filters, time_zone)
+        columns = form_columns(snap, plan) if datapackage else []
         reporter.begin(PROGRESS_STAGE, plan.total_rows)
         with atomic_file(target, force, notices) as handle, export_rows(snap, plan) as pieces:
-            writer = CsvLineWriter(handle, len(plan.header), excel_safe=selection.excel_safe)
+            hashed = HashingWriter(handle)
+            writer = CsvLineWriter(cast(BinaryIO, hashed), len(plan.header), excel_safe=selection.excel_safe)
             writer.header(plan.header)
             next_report = PROGRESS_EVERY
             for head, tail in pieces:
@@ -97,10 +123,39 @@ def write_csv(
                 reporter.check()
             writer.flush()
             size = handle.tell()
+        if datapackage:
+            metadata = export_metadata(snap, plan.block, selection, filters, time_zone, snapshot_time, count)
+            package = build_datapackage(target, columns, hashed.size, hashed.sha256, metadata)
+            write_datapackage(target, package, force, notices)
     reporter.finish()
     return ExportResult(
         path=str(target), bytes=size, count=count, seconds=time.monotonic() - started, notices=tuple(notices)
     )
+
+
+def _write_muscle_2026_datapackage(
+    db: MuscleDatabase,
+    block_slug: str,
+    selection: CsvSelection,
+    result: ExportResult,
+    filters: SessionFilter,
+    time_zone: str,
+    snapshot_time: datetime,
+    force: bool,
+) -> None:
+    """The data package of a MUSCLE 2026 layout export (its file hashed once written)."""
+    target = Path(result.path)
+    sha256 = hashlib.sha256()
+    with target.open("rb") as written:
+        for chunk in iter(lambda: written.read(1 << 20), b""):
+            sha256.update(chunk)
+    with db.snapshot() as snap:
+        block = snap.block(block_slug)
+        metadata = export_metadata(snap, block, selection, filters, time_zone, snapshot_time, result.count)
+    package = build_datapackage(
+        target, muscle_2026_columns(), result.bytes, sha256.hexdigest(), metadata, line_terminator="\n"
+    )
+    write_datapackage(target, package, force)
 
 
 def preview_csv(
