@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from muscle_tui.db.filters import FilterError, SessionFilter, check_time_zone, parse_instant
 from muscle_tui.screens.formatting import printable
 from muscle_tui.text import escape_controls
+from muscle_tui.widgets.selection_form import FormCheckbox
 
 DEFAULT_TIME_ZONE = "UTC"
 ENV_TIME_ZONE_KEY = "AML_TIME_ZONE"
@@ -72,7 +73,7 @@ class FilterFields(Vertical):
         self.env_zone = self._offered_zone() if self.with_time_zone else None
         with Horizontal(classes="form-row filter-row"):
             yield Label("Sessions", classes="form-label")
-            yield Checkbox("Finished only", id="filter-finished")
+            yield FormCheckbox("Finished only", False, id="filter-finished")
             for edge in ("after", "before"):
                 date = Input(placeholder=f"{edge} {DATE_PLACEHOLDER}", id=f"filter-{edge}")
                 date.tooltip = (
