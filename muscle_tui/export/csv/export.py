@@ -6,7 +6,6 @@ counts), then the rows, streamed into a file that appears only when complete.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from dataclasses import dataclass
@@ -16,10 +15,11 @@ from typing import BinaryIO, cast
 
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.db.filters import NO_FILTER, SessionFilter, check_time_zone
+from muscle_tui.db.stream import Snapshot
 from muscle_tui.export.csv.cells import cell_text, neutralise_formula, unchanged
 from muscle_tui.export.csv.columns import form_columns, muscle_2026_columns
 from muscle_tui.export.csv.muscle2026 import LAYOUT as MUSCLE_2026
-from muscle_tui.export.csv.muscle2026 import preview_muscle_2026, write_muscle_2026
+from muscle_tui.export.csv.muscle2026 import WrittenCallback, preview_muscle_2026, write_muscle_2026
 from muscle_tui.export.csv.plan import plan_export
 from muscle_tui.export.csv.rows import export_rows, use_time_zone
 from muscle_tui.export.csv.selection import CsvSelection
@@ -73,13 +73,12 @@ def write_csv(
     With `datapackage`, its data dictionary `X.datapackage.json` is written beside it right after
     (the same rule for an existing file).
     """
+    check_time_zone(time_zone)
     if datapackage:
-        check_time_zone(time_zone)
         check_target(Path(output), force)
         check_datapackage_target(Path(output), force)
     if selection.layout == MUSCLE_2026:
-        snapshot_time = datetime.now(UTC)
-        result = write_muscle_2026(
+        return write_muscle_2026(
             db,
             block_slug,
             output,
@@ -88,14 +87,11 @@ def write_csv(
             force=force,
             progress=progress,
             cancel=cancel,
+            written=_muscle_2026_package(Path(output), block_slug, selection, filters, time_zone, force)
+            if datapackage
+            else None,
         )
-        if datapackage:
-            _write_muscle_2026_datapackage(
-                db, block_slug, selection, result, filters, time_zone, snapshot_time, force
-            )
-        return result
     started = time.monotonic()
-    check_time_zone(time_zone)
     target = check_target(Path(output), force)
     reporter = ProgressReporter(progress, cancel)
     count = 0
@@ -133,29 +129,27 @@ def write_csv(
     )
 
 
-def _write_muscle_2026_datapackage(
-    db: MuscleDatabase,
+def _muscle_2026_package(
+    output: Path,
     block_slug: str,
     selection: CsvSelection,
-    result: ExportResult,
     filters: SessionFilter,
     time_zone: str,
-    snapshot_time: datetime,
     force: bool,
-) -> None:
-    """The data package of a MUSCLE 2026 layout export (its file hashed once written)."""
-    target = Path(result.path)
-    sha256 = hashlib.sha256()
-    with target.open("rb") as written:
-        for chunk in iter(lambda: written.read(1 << 20), b""):
-            sha256.update(chunk)
-    with db.snapshot() as snap:
+) -> WrittenCallback:
+    """Writes the data package of a MUSCLE 2026 layout export, from the export's own snapshot."""
+    snapshot_time = datetime.now(UTC)
+
+    def write(snap: Snapshot, count: int, size: int, sha256: str, notices: Notices) -> None:
         block = snap.block(block_slug)
-        metadata = export_metadata(snap, block, selection, filters, time_zone, snapshot_time, result.count)
-    package = build_datapackage(
-        target, muscle_2026_columns(), result.bytes, sha256.hexdigest(), metadata, line_terminator="\n"
-    )
-    write_datapackage(target, package, force)
+        metadata = export_metadata(snap, block, selection, filters, time_zone, snapshot_time, count)
+        target = check_target(Path(output), force=True)
+        package = build_datapackage(
+            target, muscle_2026_columns(), size, sha256, metadata, line_terminator="\n"
+        )
+        write_datapackage(target, package, force, notices)
+
+    return write
 
 
 def preview_csv(

@@ -9,10 +9,11 @@ field selection, options and formats do not apply; session filters do.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import threading
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ from muscle_tui.db.filters import NO_FILTER, SessionFilter, check_time_zone
 from muscle_tui.db.stream import Snapshot
 from muscle_tui.export.files import Notices, atomic_file, check_target
 from muscle_tui.export.progress import ExportResult, ProgressCallback, ProgressReporter
+
+WrittenCallback = Callable[[Snapshot, int, int, str, Notices], None]
+"""Told (snapshot, rows, bytes, sha256, notices) once the file is in place."""
 
 LAYOUT = "muscle_2026"
 HEADER = (
@@ -229,8 +233,13 @@ def write_muscle_2026(
     force: bool = False,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    written: WrittenCallback | None = None,
 ) -> ExportResult:
-    """Export the block in MUSCLE 2026's layout into `output` (0600, atomically); `count` is the rows."""
+    """Export the block in MUSCLE 2026's layout into `output` (0600, atomically); `count` is the rows.
+
+    `written`, when given, is called inside the export's snapshot once the file is in place, with
+    the snapshot, the row count, the size and the sha256 of what was written (for a data package).
+    """
     started = time.monotonic()
     check_time_zone(time_zone)
     target = check_target(Path(output), force)
@@ -239,6 +248,7 @@ def write_muscle_2026(
     count = 0
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    digest = hashlib.sha256()
     with db.snapshot(cancel) as snap:
         reporter.begin(PROGRESS_STAGE, muscle_2026_count(snap, block_slug, filters, time_zone))
         with atomic_file(target, force, notices) as handle:
@@ -251,7 +261,9 @@ def write_muscle_2026(
                     if count % PROGRESS_EVERY == 0:
                         reporter.advance(PROGRESS_EVERY)
                     if buffer.tell() >= FLUSH_BYTES:
-                        handle.write(buffer.getvalue().encode("utf-8"))
+                        data = buffer.getvalue().encode("utf-8")
+                        digest.update(data)
+                        handle.write(data)
                         buffer.seek(0)
                         buffer.truncate()
             finally:
@@ -260,8 +272,12 @@ def write_muscle_2026(
                 reporter.advance(count % PROGRESS_EVERY)
             else:
                 reporter.check()
-            handle.write(buffer.getvalue().encode("utf-8"))
+            data = buffer.getvalue().encode("utf-8")
+            digest.update(data)
+            handle.write(data)
             size = handle.tell()
+        if written is not None:
+            written(snap, count, size, digest.hexdigest(), notices)
     reporter.finish()
     return ExportResult(
         path=str(target), bytes=size, count=count, seconds=time.monotonic() - started, notices=tuple(notices)
