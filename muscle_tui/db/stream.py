@@ -112,10 +112,6 @@ class Snapshot:
             else:
                 self._raw.interrupt()  # type: ignore[union-attr]
 
-    @property
-    def cancelled(self) -> bool:
-        return self.cancel is not None and self.cancel.is_set()
-
     @contextlib.contextmanager
     def translated(self) -> Iterator[None]:
         """Driver errors inside the block as one-line DatabaseErrors (ExportCancelled once cancelled)."""

@@ -21,9 +21,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
-from muscle_tui.errors import ExportCancelled, MuscleTuiError
+from muscle_tui.errors import ExportCancelled, MuscleTuiError, raise_if_cancelled
 from muscle_tui.export.files import OutputExists
-from muscle_tui.export.progress import ExportProgress, ExportResult, ProgressCallback, raise_if_cancelled
+from muscle_tui.export.progress import ExportProgress, ExportResult, ProgressCallback
 from muscle_tui.messages import ExportFailed, ExportFinished, ExportProgressed
 from muscle_tui.screens.formatting import format_duration
 from muscle_tui.text import escape_controls
