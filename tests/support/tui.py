@@ -216,3 +216,17 @@ async def close_failed_dialog(pilot, screen) -> str:
     await pilot.press("escape")
     await wait_until(pilot, lambda: pilot.app.screen is screen, "the screen under the path dialog")
     return shown
+
+
+async def wait_for_palette_match(pilot: Pilot, text: str) -> None:
+    """Wait until the command palette's first match is the command `text` (its search runs as a task)."""
+    from textual.command import CommandList
+
+    def matched() -> bool:
+        lists = pilot.app.screen.query(CommandList)
+        if not lists or not lists.first().option_count:
+            return False
+        prompt = lists.first().get_option_at_index(0).prompt
+        return text in str(getattr(prompt, "plain", prompt))
+
+    await wait_until(pilot, matched, f"the palette to offer {text!r}")

@@ -35,7 +35,14 @@ from muscle_tui.screens.export_csv import ExportCsvScreen, width_warning
 from muscle_tui.screens.export_progress import ExportProgressScreen
 from muscle_tui.screens.save_template import SaveTemplateDialog
 from muscle_tui.widgets.preview_table import PREVIEW_CELL_CHARS, PREVIEW_PAGE_COLUMNS, preview_cell
-from tests.support.tui import run_async, wait_for_preview, wait_for_rows, wait_for_screen, wait_until
+from tests.support.tui import (
+    run_async,
+    wait_for_palette_match,
+    wait_for_preview,
+    wait_for_rows,
+    wait_for_screen,
+    wait_until,
+)
 
 SIZE = (120, 40)
 TEMPLATE_ORDER = [template.name for template in load_templates(user_dir=Path("/nonexistent"))[0]]
@@ -515,7 +522,7 @@ async def test_command_palette_and_back(demo_database) -> None:
         blocks = await wait_for_rows(pilot, BlocksScreen)
         await pilot.press("ctrl+p")
         await pilot.press(*"Export block as CSV")
-        await pilot.pause(0.3)
+        await wait_for_palette_match(pilot, "Export block as CSV")
         await pilot.press("enter")
         await wait_for_screen(pilot, ExportCsvScreen)
         await wait_for_preview(pilot, app.screen)

@@ -24,6 +24,7 @@ from tests.support.tui import (
     open_blocks,
     run_async,
     toasts,
+    wait_for_palette_match,
     wait_for_screen,
     wait_until,
 )
@@ -68,7 +69,7 @@ async def test_command_palette_offers_the_json_export(demo_database) -> None:
         await open_blocks(pilot)
         await pilot.press("ctrl+p")
         await pilot.press(*"Export block as JSON")
-        await pilot.pause(0.3)
+        await wait_for_palette_match(pilot, "Export block as JSON")
         await pilot.press("enter")
         await wait_for_screen(pilot, ExportPathDialog)
         await pilot.press("escape")
@@ -90,7 +91,6 @@ async def test_an_existing_file_is_replaced_only_when_confirmed(demo_database, t
         assert app.screen.query_one(Input).value == str(output)
         await pilot.press("escape")
         await wait_for_screen(pilot, BlocksScreen)
-        await pilot.pause(0.2)
         assert output.read_bytes() == b"keep me"
 
         await export_to(pilot, output)
