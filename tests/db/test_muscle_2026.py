@@ -167,6 +167,8 @@ TINY = [
         profile=[
             Profile("age", "42", created_at=at(-60)),
             Profile("favourite", "x,y", score=2.0, created_at=at(1)),
+            # MUSCLE 2026 exports every answer, unanswered ones too (the form's export skipped them).
+            Profile("skipped", None, created_at=at(2)),
         ],
         results=[
             Result(at(10), "q1", expected_response="A", given_response="B", score=0.0, song="Song, one"),
@@ -179,19 +181,21 @@ TINY = [
         results=[Result(at(7.5), "q3", given_response='say "hi"', score=1.0, song=None)],
     ),
 ]
-# Ids as BlockWriter gives them: profile answers 3 and 4, sessions 5 and 11, results 8, 10 and 12.
+# Ids as BlockWriter gives them: profile answers 3 to 5, sessions 6 and 12, results 9, 11 and 13.
 TINY_CSV = (
-    HEADER + "5,100,,q2,,,2024-03-01 12:00:05+00:00,,,,,\n"
-    '11,100,,q3,,"say ""hi""",2024-03-01 12:00:07.500000+00:00,1.0,,,,\n'
-    '5,100,,q1,A,B,2024-03-01 12:00:10+00:00,0.0,"Song, one",a,,\n'
+    HEADER + "6,100,,q2,,,2024-03-01 12:00:05+00:00,,,,,\n"
+    '12,100,,q3,,"say ""hi""",2024-03-01 12:00:07.500000+00:00,1.0,,,,\n'
+    '6,100,,q1,A,B,2024-03-01 12:00:10+00:00,0.0,"Song, one",a,,\n'
     ",100,nl,age,,42,2024-03-01 11:59:00+00:00,,,,,\n"
     ',100,nl,favourite,,"x,y",2024-03-01 12:00:01+00:00,2.0,,,,\n'
+    ",100,nl,skipped,,,2024-03-01 12:00:02+00:00,,,,,\n"
 )
 TINY_FINISHED_CSV = (
-    HEADER + "5,100,,q2,,,2024-03-01 12:00:05+00:00,,,,,\n"
-    '5,100,,q1,A,B,2024-03-01 12:00:10+00:00,0.0,"Song, one",a,,\n'
+    HEADER + "6,100,,q2,,,2024-03-01 12:00:05+00:00,,,,,\n"
+    '6,100,,q1,A,B,2024-03-01 12:00:10+00:00,0.0,"Song, one",a,,\n'
     ",100,nl,age,,42,2024-03-01 11:59:00+00:00,,,,,\n"
     ',100,nl,favourite,,"x,y",2024-03-01 12:00:01+00:00,2.0,,,,\n'
+    ",100,nl,skipped,,,2024-03-01 12:00:02+00:00,,,,,\n"
 )
 
 
@@ -215,7 +219,7 @@ def test_muscle_2026_of_a_tiny_block_is_the_hand_written_csv(tiny, tmp_path):
     path = tmp_path / "tiny.csv"
     result = write_csv(tiny, "tiny", MUSCLE_2026, path)
     assert path.read_bytes() == TINY_CSV.encode("utf-8")
-    assert result.count == 5 and result.bytes == len(TINY_CSV.encode("utf-8"))
+    assert result.count == 6 and result.bytes == len(TINY_CSV.encode("utf-8"))
 
 
 def test_muscle_2026_of_a_tiny_block_filtered(tiny, tmp_path):
