@@ -23,6 +23,7 @@ from muscle_tui.cli.demo import write_demo
 from muscle_tui.cli.export_csv import export_csv
 from muscle_tui.cli.export_json import export_json
 from muscle_tui.cli.listing import list_blocks
+from muscle_tui.cli.sessions import list_sessions
 from muscle_tui.cli.signals import Stopped, StopSignals, stopped_line
 from muscle_tui.cli.state import CliState
 from muscle_tui.cli.stdout import stdout_failure
@@ -87,6 +88,7 @@ def export() -> None:
 export.add_command(export_json)
 export.add_command(export_csv)
 cli.add_command(list_blocks)
+cli.add_command(list_sessions)
 cli.add_command(list_templates)
 cli.add_command(write_demo)
 
