@@ -195,5 +195,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_tui(state)
         return status if isinstance(status, int) else 0  # an int when a command exited with a status
-    say(stopped_line(signum))
+    say(stopped_line(signum, state.printing))
     return 128 + signum

@@ -272,6 +272,7 @@ def list_sessions(
     query = SessionQuery(block, filters=filters, time_zone=zone_name)
     zone = check_time_zone(zone_name)
     db = state.database_with_block(block)
+    state.printing = True
     with db.snapshot() as snap, contextlib.closing(iter_sessions(snap, query)) as rows:
         if output_format == JSON:
             write_json(rows, zone)

@@ -66,7 +66,10 @@ class StopSignals:
             self._exporting = False
 
 
-def stopped_line(signum: int) -> str:
-    """What muscle-tui says when a signal stopped it (an unfinished export has removed its files)."""
+def stopped_line(signum: int, printing: bool = False) -> str:
+    """What muscle-tui says when a signal stopped it: an unfinished export has removed its files,
+    while a listing (`printing`) has already written part of its output to stdout."""
     reason = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+    if printing:
+        return f"muscle-tui: {reason}; the output printed so far is incomplete"
     return f"muscle-tui: {reason}; no partial output was left behind"

@@ -28,6 +28,7 @@ class CliState:
     env_file: str | None = None
     debug: bool = False
     tui_requested: bool = False
+    printing: bool = False  # a listing streams to stdout: a stop leaves its output incomplete
     _database: MuscleDatabase | None = field(default=None, repr=False)
 
     def database(self) -> MuscleDatabase:

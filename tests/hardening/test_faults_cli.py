@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support.hardening import (
     BIG_SLUG,
+    CHILD_TIMEOUT_SECONDS,
     PASSWORD,
     assert_one_clear_line,
     child_env,
@@ -69,6 +71,29 @@ def test_a_signal_mid_export_leaves_nothing(workdir, env, export, signum, status
     code, out, err = finish(process)
     assert_one_clear_line(code, out, err, words, "no partial output was left behind", status=status)
     assert leftovers(workdir) == []
+
+
+def test_a_signal_mid_listing_says_the_printed_output_is_incomplete(workdir, env) -> None:
+    """A listing has already printed part of its rows: it must not claim nothing was left behind."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "muscle_tui", "sessions", BIG_SLUG, "--format", "json"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # 1,000 sessions of JSON outgrow the pipe: unread, the listing blocks part-way.
+        assert process.stdout is not None and process.stdout.readline() == "[\n"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=CHILD_TIMEOUT_SECONDS)
+    finally:
+        process.kill()
+    assert_one_clear_line(
+        process.returncode, "", err, "interrupted", "the output printed so far is incomplete", status=130
+    )
+    assert "no partial output" not in err
 
 
 @pytest.mark.parametrize("export", EXPORTS, ids=list(EXPORTS))
@@ -161,6 +186,7 @@ def test_the_connection_killed_mid_csv_export_names_the_cause(pg, big_url, workd
             write_csv(
                 db,
                 BIG_SLUG,
+    CHILD_TIMEOUT_SECONDS,
                 find_template("long").selection,
                 workdir / "out.csv",
                 progress=kill_at_first_thousand,
