@@ -22,6 +22,7 @@ from muscle_tui.cli.console import redact_passwords, say, say_error, write_raw
 from muscle_tui.cli.demo import write_demo
 from muscle_tui.cli.export_csv import export_csv
 from muscle_tui.cli.export_json import export_json
+from muscle_tui.cli.export_parquet import export_parquet
 from muscle_tui.cli.listing import list_blocks
 from muscle_tui.cli.sessions import list_sessions
 from muscle_tui.cli.signals import Stopped, StopSignals, stopped_line
@@ -82,11 +83,12 @@ def cli(ctx: click.Context, db: str | None, env_file: str | None, debug: bool) -
 
 @cli.group("export", context_settings=CONTEXT_SETTINGS)
 def export() -> None:
-    """Export a block as the JSON bundle or as CSV."""
+    """Export a block as the JSON bundle, as CSV or as typed Parquet."""
 
 
 export.add_command(export_json)
 export.add_command(export_csv)
+export.add_command(export_parquet)
 cli.add_command(list_blocks)
 cli.add_command(list_sessions)
 cli.add_command(list_templates)

@@ -8,60 +8,17 @@ from threading import Event
 import click
 
 from muscle_tui.cli.experiments import export_experiment_blocks, require_one_target, run_export
-from muscle_tui.cli.filter_flags import (
-    checked_time_zone,
-    filter_options,
-    filters_from_flags,
-    time_zone_option,
+from muscle_tui.cli.export_options import (
+    EPILOG,
+    export_choice,
+    output_options,
+    selection_options,
 )
 from muscle_tui.cli.state import CliState, pass_state
 from muscle_tui.cli.stdout import print_written_path
-from muscle_tui.db.filters import NO_FILTER
-from muscle_tui.export.csv import (
-    DEFAULT_TEMPLATE,
-    OPTIONS,
-    RESULT_FIELDS,
-    SESSION_FIELDS,
-    CsvSelection,
-    CsvTemplate,
-    default_csv_name,
-    find_template,
-    parse_key_list,
-    write_csv,
-)
+from muscle_tui.export.csv import default_csv_name, write_csv
 from muscle_tui.export.files import resolve_output
 from muscle_tui.export.progress import ExportResult, ProgressCallback
-
-EPILOG = (
-    "\b\n"
-    f"session fields: {', '.join(SESSION_FIELDS)}\n"
-    f"result fields: {', '.join(RESULT_FIELDS)}\n"
-    f"options: {', '.join(OPTIONS)}\n"
-    "`muscle-tui templates` lists the templates. An empty value (--result-fields '') selects none."
-)
-
-
-def selection_from_options(
-    template: CsvTemplate,
-    session_fields: str | None = None,
-    result_fields: str | None = None,
-    options: str | None = None,
-    sort_columns: bool = False,
-    excel_safe: bool = False,
-) -> CsvSelection:
-    """The template's selection with the command line's field and option lists in its place."""
-    changes: dict[str, object] = {}
-    if session_fields is not None:
-        changes["session_fields"] = parse_key_list(session_fields, SESSION_FIELDS, "session field")
-    if result_fields is not None:
-        changes["result_fields"] = parse_key_list(result_fields, RESULT_FIELDS, "result field")
-    if options is not None:
-        changes["options"] = frozenset(parse_key_list(options, OPTIONS, "option"))
-    if sort_columns:
-        changes["sort_columns"] = True
-    if excel_safe:
-        changes["excel_safe"] = True
-    return template.selection.replace(**changes)
 
 
 @click.command(
@@ -78,44 +35,14 @@ def selection_from_options(
     ),
     epilog=EPILOG,
 )
-@click.argument("block", required=False, metavar="[BLOCK_SLUG]")
-@click.option(
-    "--experiment",
-    metavar="SLUG",
-    help="export every block of this experiment instead, one CSV per block (into --output, a directory)",
-)
-@click.option(
-    "--template",
-    metavar="NAME|PATH",
-    default=DEFAULT_TEMPLATE,
-    help=f"a template name or a template .toml file (default: {DEFAULT_TEMPLATE})",
-)
-@click.option("--session-fields", metavar="a,b", help="session fields, replacing the template's")
-@click.option("--result-fields", metavar="x,y", help="result fields, replacing the template's")
-@click.option("--options", metavar="o,p", help="options, replacing the template's")
-@click.option("--sort-columns", is_flag=True, help="order the columns by name, as MUSCLE did")
+@selection_options("CSV")
 @click.option(
     "--excel-safe",
     is_flag=True,
     help="prefix ' to cells (and column names) starting with = + - @ tab or CR, except plain "
     "numbers, so spreadsheets do not run them as formulas; off by default because it changes values",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(readable=False),
-    metavar="PATH",
-    help="the CSV file (or a directory) to write (with --experiment: the directory for the files, "
-    "created if missing)",
-)
-@click.option("--force", is_flag=True, help="replace the output file if it exists")
-@click.option(
-    "--no-datapackage",
-    is_flag=True,
-    help="do not write the data dictionary X.datapackage.json (a Frictionless Data Package) beside X.csv",
-)
-@filter_options
-@time_zone_option
+@output_options("CSV file", ".csv")
 @pass_state
 def export_csv(
     state: CliState,
@@ -137,15 +64,20 @@ def export_csv(
     time_zone: str,
 ) -> None:
     require_one_target(block, experiment)
-    chosen = find_template(template)
-    selection = selection_from_options(
-        chosen, session_fields, result_fields, options, sort_columns, excel_safe
+    choice = export_choice(
+        template,
+        session_fields,
+        result_fields,
+        options,
+        sort_columns,
+        excel_safe,
+        finished_only,
+        started_after,
+        started_before,
+        exclude_participants,
+        time_zone,
     )
-    zone = checked_time_zone(time_zone)
-    template_filters = getattr(chosen, "filters", NO_FILTER)
-    filters = filters_from_flags(
-        finished_only, started_after, started_before, exclude_participants, template_filters
-    )
+    chosen, selection, filters, zone = choice.template, choice.selection, choice.filters, choice.time_zone
     db = state.database_with_block(block) if block is not None else state.database()
 
     def write(slug: str, target: Path, progress: ProgressCallback | None, cancel: Event) -> ExportResult:

@@ -1,8 +1,9 @@
-"""The data dictionary written beside a CSV export: a Frictionless Data Package.
+"""The data dictionary written beside a CSV or Parquet export: a Frictionless Data Package.
 
-`X.csv` gets `X.datapackage.json`: one tabular resource (the CSV) with its Table Schema (each
-column's name, type and description), the file's size and sha256, and under `muscle_tui` what was
-exported: block, experiment, selection, filters, time zone, snapshot time, rows and version.
+`X.csv` (or `X.parquet`) gets `X.datapackage.json`: one tabular resource (the file) with its Table
+Schema (each column's name, type and description), the file's size and sha256, and under
+`muscle_tui` what was exported: block, experiment, selection, filters, time zone, snapshot time,
+rows and version.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from muscle_tui.export.files import Notices, atomic_file, check_target
 
 SUFFIX = ".datapackage.json"
 BOOLEAN_TEXT = {"trueValues": ["True"], "falseValues": ["False"]}
+PARQUET_MEDIATYPE = "application/vnd.apache.parquet"
 
 
 class HashingWriter:
@@ -57,15 +59,20 @@ class HashingWriter:
         return self._sha256.hexdigest()
 
 
-def datapackage_path(csv_path: Path) -> Path:
-    """`X.datapackage.json` beside `X.csv` (or beside any other name, appended)."""
-    name = csv_path.name[: -len(".csv")] if csv_path.name.lower().endswith(".csv") else csv_path.name
-    return csv_path.with_name(name + SUFFIX)
+def _stem(path: Path, suffix: str) -> str:
+    """The file's name without `suffix` (any case), or its whole name when it has another."""
+    return path.name[: -len(suffix)] if path.name.lower().endswith(suffix) else path.name
 
 
-def check_datapackage_target(csv_path: Path, force: bool) -> Path:
+def datapackage_path(csv_path: Path, suffix: str = ".csv") -> Path:
+    """`X.datapackage.json` beside `X.csv` (`X.parquet` with that `suffix`; beside any other name,
+    appended)."""
+    return csv_path.with_name(_stem(csv_path, suffix) + SUFFIX)
+
+
+def check_datapackage_target(csv_path: Path, force: bool, suffix: str = ".csv") -> Path:
     """The data package's absolute path, refused (OutputExists) when it exists and not `force`."""
-    return check_target(datapackage_path(Path(csv_path).expanduser().absolute()), force)
+    return check_target(datapackage_path(Path(csv_path).expanduser().absolute(), suffix), force)
 
 
 def _resource_name(stem: str) -> str:
@@ -124,10 +131,10 @@ def export_metadata(
     }
 
 
-def field_descriptor(column: ColumnSpec) -> dict[str, Any]:
-    """One Table Schema field."""
+def field_descriptor(column: ColumnSpec, text: bool = True) -> dict[str, Any]:
+    """One Table Schema field (`text`: of a CSV file, whose booleans are written True/False)."""
     field: dict[str, Any] = {"name": column.name, "type": column.type, "description": column.description}
-    if column.type == "boolean":
+    if column.type == "boolean" and text:
         field.update(BOOLEAN_TEXT)
     return field
 
@@ -139,9 +146,13 @@ def build_datapackage(
     sha256: str,
     metadata: dict[str, Any],
     line_terminator: str = "\r\n",
+    file_format: str = "csv",
 ) -> dict[str, Any]:
-    """The Data Package descriptor of the CSV at `csv_path` (its path is relative: the file name)."""
-    stem = csv_path.name[:-4] if csv_path.name.lower().endswith(".csv") else csv_path.name
+    """The Data Package descriptor of the CSV (or, with `file_format` "parquet", the Parquet file) at
+    `csv_path` (its path is relative: the file name)."""
+    stem = _stem(csv_path, "." + file_format)
+    if file_format == "parquet":
+        return _package(stem, _parquet_resource(csv_path, stem, columns, size, sha256), metadata)
     resource = {
         "name": _resource_name(stem),
         "path": csv_path.name,
@@ -160,6 +171,26 @@ def build_datapackage(
         },
         "schema": {"fields": [field_descriptor(column) for column in columns], "missingValues": [""]},
     }
+    return _package(stem, resource, metadata)
+
+
+def _parquet_resource(
+    path: Path, stem: str, columns: Sequence[ColumnSpec], size: int, sha256: str
+) -> dict[str, Any]:
+    """The resource of a Parquet file: typed columns, so no dialect, encoding or missing values."""
+    return {
+        "name": _resource_name(stem),
+        "path": path.name,
+        "profile": "tabular-data-resource",
+        "format": "parquet",
+        "mediatype": PARQUET_MEDIATYPE,
+        "bytes": size,
+        "hash": f"sha256:{sha256}",
+        "schema": {"fields": [field_descriptor(column, text=False) for column in columns]},
+    }
+
+
+def _package(stem: str, resource: dict[str, Any], metadata: dict[str, Any]) -> dict[str, Any]:
     return {
         "profile": "tabular-data-package",
         "name": _resource_name(stem),
@@ -170,10 +201,15 @@ def build_datapackage(
 
 
 def write_datapackage(
-    csv_path: Path, package: dict[str, Any], force: bool = False, notices: Notices | None = None
+    csv_path: Path,
+    package: dict[str, Any],
+    force: bool = False,
+    notices: Notices | None = None,
+    suffix: str = ".csv",
 ) -> Path:
-    """Write `package` atomically (0600) as `X.datapackage.json` beside `csv_path`; its path."""
-    target = datapackage_path(Path(csv_path).expanduser().absolute())
+    """Write `package` atomically (0600) as `X.datapackage.json` beside `csv_path` (`X` its name
+    without `suffix`); its path."""
+    target = datapackage_path(Path(csv_path).expanduser().absolute(), suffix)
     text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
     with atomic_file(target, force, notices) as handle:
         handle.write(text.encode("utf-8"))

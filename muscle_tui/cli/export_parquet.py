@@ -1,0 +1,105 @@
+"""`muscle-tui export parquet`: a block as a typed Parquet file, with the flags of `export csv`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from threading import Event
+
+import click
+
+from muscle_tui.cli.experiments import export_experiment_blocks, require_one_target, run_export
+from muscle_tui.cli.export_options import EPILOG, export_choice, output_options, selection_options
+from muscle_tui.cli.state import CliState, pass_state
+from muscle_tui.cli.stdout import print_written_path
+from muscle_tui.export.files import resolve_output
+from muscle_tui.export.parquet import (
+    ParquetUnavailable,
+    default_parquet_name,
+    parquet_available,
+    write_parquet,
+)
+from muscle_tui.export.progress import ExportResult, ProgressCallback
+
+
+@click.command(
+    "parquet",
+    short_help="export a block as a typed Parquet file (needs the parquet extra)",
+    help=(
+        "Export one block as Parquet: the rows and columns `export csv` writes with the same flags, "
+        "typed (int64 ids, double scores, timestamps in --time-zone, booleans, text; nested JSON "
+        "values as JSON text). Excel-safe does not apply. Writes <block>-<template>-<UTC time>.parquet "
+        "in the current directory unless --output says otherwise (an existing directory, or a path "
+        "ending in /, gets that name inside), and prints the path written. With --experiment SLUG "
+        "instead of BLOCK_SLUG, writes one such file per block of the experiment into the directory "
+        "--output names (created if missing; default: the current one), printing each path. Needs "
+        "pyarrow: pip install 'muscle-tui[parquet]'."
+    ),
+    epilog=EPILOG,
+)
+@selection_options("Parquet file")
+@output_options("Parquet file", ".parquet")
+@pass_state
+def export_parquet(
+    state: CliState,
+    block: str | None,
+    experiment: str | None,
+    template: str,
+    session_fields: str | None,
+    result_fields: str | None,
+    options: str | None,
+    sort_columns: bool,
+    output: str | None,
+    force: bool,
+    no_datapackage: bool,
+    finished_only: bool | None,
+    started_after: str | None,
+    started_before: str | None,
+    exclude_participants: tuple[str, ...],
+    time_zone: str,
+) -> None:
+    if not parquet_available():
+        raise ParquetUnavailable()
+    require_one_target(block, experiment)
+    choice = export_choice(
+        template,
+        session_fields,
+        result_fields,
+        options,
+        sort_columns,
+        False,
+        finished_only,
+        started_after,
+        started_before,
+        exclude_participants,
+        time_zone,
+    )
+    db = state.database_with_block(block) if block is not None else state.database()
+
+    def write(slug: str, target: Path, progress: ProgressCallback | None, cancel: Event) -> ExportResult:
+        return write_parquet(
+            db,
+            slug,
+            choice.selection,
+            target,
+            filters=choice.filters,
+            time_zone=choice.time_zone,
+            force=force,
+            progress=progress,
+            cancel=cancel,
+            datapackage=not no_datapackage,
+        )
+
+    if experiment is not None:
+        export_experiment_blocks(
+            state,
+            db,
+            experiment,
+            output,
+            unit="rows",
+            default_name=lambda slug, now: default_parquet_name(slug, choice.template.name, now),
+            write=write,
+        )
+        return
+    assert block is not None
+    target = resolve_output(output, default_parquet_name(block, choice.template.name))
+    print_written_path(run_export(state, block, "rows", target, write))
