@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from muscle_tui.errors import DatabaseError
 
@@ -87,7 +88,9 @@ def _sqlite_engine(url: URL) -> Engine:
         conn.execute("PRAGMA query_only = ON")
         return conn
 
-    engine = create_engine("sqlite://", creator=connect)
+    # One connection per checkout: the default SingletonThreadPool closes other threads' connections
+    # once more than five threads have used it, under the feet of a worker still reading.
+    engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:  # pragma: no cover - trivial

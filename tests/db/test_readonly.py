@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,30 @@ def test_the_snapshot_alone_refuses_writes(edge_url: URL) -> None:
                 conn.execute(text("DELETE FROM result_result"))
     finally:
         writable.dispose()
+
+
+def test_sqlite_snapshots_in_many_threads_at_once_all_read(sqlite2025_path: Path) -> None:
+    """The UI runs several workers at once (a page, its count, the overview): no thread's connection
+    may be closed while another thread opens its own."""
+    db = MuscleDatabase.open(URL.create("sqlite", database=str(sqlite2025_path)), "sqlite")
+    threads = 8
+    together = threading.Barrier(threads)
+    errors: list[str] = []
+    counts: list[int] = []
+
+    def read() -> None:
+        try:
+            with db.snapshot() as snap:
+                together.wait(timeout=60)  # every thread holds its connection at once
+                counts.append(int(snap.scalar(text("SELECT count(*) FROM session_session"))))
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    workers = [threading.Thread(target=read) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    db.close()
+    assert errors == []
+    assert len(counts) == threads and len(set(counts)) == 1
