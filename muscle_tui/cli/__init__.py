@@ -27,6 +27,7 @@ from muscle_tui.cli.listing import list_blocks
 from muscle_tui.cli.sessions import list_sessions
 from muscle_tui.cli.signals import Stopped, StopSignals, stopped_line
 from muscle_tui.cli.state import CliState
+from muscle_tui.cli.stats import block_statistics
 from muscle_tui.cli.stdout import stdout_failure
 from muscle_tui.cli.templates import list_templates
 from muscle_tui.config import ENV_VARIABLE
@@ -90,6 +91,7 @@ export.add_command(export_json)
 export.add_command(export_csv)
 export.add_command(export_parquet)
 cli.add_command(list_blocks)
+cli.add_command(block_statistics)
 cli.add_command(list_sessions)
 cli.add_command(list_templates)
 cli.add_command(write_demo)
