@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 from textual import on, work
@@ -19,7 +21,15 @@ from muscle_tui.screens.connecting import ConnectingScreen
 from muscle_tui.screens.error import ErrorScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_progress import running_exports
-from muscle_tui.screens.palette import OffersCommands
+from muscle_tui.screens.help import HelpScreen
+from muscle_tui.screens.palette import (
+    GO_TO_BLOCK,
+    GO_TO_BLOCK_HELP,
+    GoToBlock,
+    OffersCommands,
+    open_block_picker,
+)
+from muscle_tui.screens.quit_prompt import QuitPrompt
 from muscle_tui.text import escape_controls
 
 DEMO_LABEL = "demo"
@@ -44,7 +54,12 @@ class MuscleApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, system=True),
+        # F1 works everywhere, dialogs and text fields included; `?` where it is not typed text.
+        Binding("f1", "help", "Help", priority=True),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True),
     ]
+    COMMANDS = App.COMMANDS | {GoToBlock}
 
     def __init__(
         self,
@@ -87,9 +102,34 @@ class MuscleApp(App[None]):
             self.database.close()
 
     async def action_quit(self) -> None:
-        """Quit: a running export is cancelled (and removes its temporary output) first."""
+        """Quit. While an export runs, ask first (QuitPrompt); asked again while the question is
+        open (a second ctrl+c, say), quit at once. A running export is cancelled (and removes its
+        temporary output) before the app exits."""
+        if running_exports(self).running() and not isinstance(self.screen, QuitPrompt):
+            self.push_screen(QuitPrompt(), self._quit_answered)
+            return
+        self.quit_now()
+
+    def _quit_answered(self, quit: bool | None) -> None:
+        if quit:
+            self.quit_now()
+
+    def quit_now(self) -> None:
+        """Cancel every running export and exit, without asking."""
         self.cancel_exports()
         self.exit()
+
+    def action_help(self) -> None:
+        """Show what the current screen shows and its keys (HelpScreen); on the help, close it."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen.for_screen(self.screen))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as the footer and the help show them; function keys upper case (`F1`)."""
+        display = super().get_key_display(binding)
+        return display.upper() if re.fullmatch(r"f\d{1,2}", display) else display
 
     def notify(
         self,
@@ -144,7 +184,13 @@ class MuscleApp(App[None]):
         self.push_screen(ErrorScreen(message.text))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's commands, Help, and the commands of the screen the palette was opened over."""
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Help", "What this screen shows and every key it answers to (F1)", self.action_help
+        )
+        if self.database is not None and not screen.is_modal:
+            yield SystemCommand(GO_TO_BLOCK, GO_TO_BLOCK_HELP, partial(open_block_picker, self))
         if isinstance(screen, OffersCommands):
             yield from screen.palette_commands()
 

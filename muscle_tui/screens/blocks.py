@@ -1,11 +1,10 @@
-"""The blocks of one experiment, with their counts; `j` exports the selected block as JSON."""
+"""The blocks of one experiment, with their counts; Enter opens the highlighted block, `j` and `c`
+export it."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from functools import partial
-from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
@@ -16,14 +15,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from muscle_tui.db.catalog import BlockSummary, ExperimentSummary
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.db.filters import NO_FILTER, SessionFilter
 from muscle_tui.errors import ExportCancelled, MuscleTuiError
 from muscle_tui.export.json import default_json_name, write_json_bundle
-from muscle_tui.export.progress import ExportResult, ProgressCallback
 from muscle_tui.messages import BlocksLoaded, CatalogFailed
-from muscle_tui.screens.export_csv import ExportCsvScreen
-from muscle_tui.screens.export_flow import ExportJob
-from muscle_tui.screens.export_path import ExportPathDialog
+from muscle_tui.screens.block import BlockScreen
+from muscle_tui.screens.block_exports import export_block_csv, export_block_json
 from muscle_tui.screens.formatting import format_date, number, plain, printable, right
 from muscle_tui.screens.latest_query import LatestQuery
 from muscle_tui.text import escape_controls
@@ -45,10 +41,13 @@ class BlocksScreen(Screen[None]):
         Binding("r", "reload", "Reload"),
     ]
 
-    def __init__(self, database: MuscleDatabase, experiment: ExperimentSummary) -> None:
+    def __init__(
+        self, database: MuscleDatabase, experiment: ExperimentSummary, highlight: str | None = None
+    ) -> None:
         super().__init__()
         self.database = database
         self.experiment = experiment
+        self.highlight = highlight  # the slug of the block to put the cursor on once loaded
         self.blocks: dict[str, BlockSummary] = {}
         self._loads = LatestQuery()
 
@@ -133,6 +132,8 @@ class BlocksScreen(Screen[None]):
                 key=block.slug,
             )
         table.loading = False
+        if self.highlight in self.blocks:
+            table.move_cursor(row=table.get_row_index(self.highlight), scroll=True)
         self.query_one("#status", Static).update(
             "This experiment has no blocks."
             if not message.rows
@@ -174,10 +175,8 @@ class BlocksScreen(Screen[None]):
         if block is None:
             self.notify("No block selected.", severity="warning")
             return
-        title = f"Export block {block.slug} as a JSON bundle"
-        job = json_export_job(self.database, block.slug)
-        filtered = partial(json_export_job, self.database, block.slug)
-        self.app.push_screen(ExportPathDialog(title, job, filtered=filtered))
+        # This module's engine and file name, which tests replace.
+        export_block_json(self.app, self.database, block, write=write_json_bundle, name=default_json_name)
 
     def action_export_csv(self) -> None:
         """Open the CSV export form for the highlighted block."""
@@ -185,19 +184,10 @@ class BlocksScreen(Screen[None]):
         if block is None:
             self.notify("No block selected.", severity="warning")
             return
-        self.app.push_screen(ExportCsvScreen(self.database, block))
+        export_block_csv(self.app, self.database, block)
 
-
-def json_export_job(database: MuscleDatabase, slug: str, filters: SessionFilter = NO_FILTER) -> ExportJob:
-    """The JSON bundle export of block `slug` (its sessions that pass `filters`), for the export flow."""
-
-    def run(output: Path, force: bool, progress: ProgressCallback, cancel: threading.Event) -> ExportResult:
-        engine = partial(write_json_bundle, filters=filters)
-        return engine(database, slug, output, force=force, progress=progress, cancel=cancel)
-
-    return ExportJob(
-        default_name=default_json_name(slug),
-        title=lambda output: f"Exporting {slug} to {output.name}",
-        unit="objects",
-        run=run,
-    )
+    @on(DataTable.RowSelected)
+    def _open_block(self, event: DataTable.RowSelected) -> None:
+        block = self.blocks.get(str(event.row_key.value))
+        if block is not None:
+            self.app.push_screen(BlockScreen(self.database, block, self.experiment))

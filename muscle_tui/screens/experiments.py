@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
@@ -28,7 +29,10 @@ class ExperimentTable(DataTable):
 
 
 class ExperimentsScreen(Screen[None]):
-    """A table of experiments: name, slug, active, blocks, sessions, participants."""
+    """Every experiment of the database, one row each: its name and slug, whether it is active,
+    and how many blocks, sessions and participants it has (blocks without an experiment get a row
+    of their own). Enter opens the highlighted experiment's blocks.
+    """
 
     BINDINGS = [Binding("r", "reload", "Reload")]
 
@@ -112,6 +116,30 @@ class ExperimentsScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     def _open_experiment(self, event: DataTable.RowSelected) -> None:
-        experiment = self.experiments.get(str(event.row_key.value))
-        if experiment is not None:
-            self.app.push_screen(BlocksScreen(self.database, experiment))
+        self._open(self.experiments.get(str(event.row_key.value)))
+
+    @property
+    def selected_experiment(self) -> ExperimentSummary | None:
+        """The experiment under the table's cursor (None while the table is empty)."""
+        table = self.query_one(ExperimentTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return self.experiments.get(str(row_key.value))
+
+    def action_open_experiment(self) -> None:
+        """Open the highlighted experiment's blocks."""
+        self._open(self.selected_experiment)
+
+    def _open(self, experiment: ExperimentSummary | None) -> None:
+        if experiment is None:
+            self.notify("No experiment selected.", severity="warning")
+            return
+        self.app.push_screen(BlocksScreen(self.database, experiment))
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Open the highlighted experiment; reload the list."""
+        yield SystemCommand(
+            "Open experiment", "Show the blocks of the highlighted experiment", self.action_open_experiment
+        )
+        yield SystemCommand("Reload experiments", "Run the experiments query again", self.action_reload)

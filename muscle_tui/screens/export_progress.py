@@ -92,6 +92,10 @@ class RunningExports:
     def discard(self, handle: ExportHandle) -> None:
         self._handles.discard(handle)
 
+    def running(self) -> int:
+        """How many exports run and have not been asked to stop (quitting asks first while any do)."""
+        return sum(not handle.cancel.is_set() for handle in tuple(self._handles))
+
     def cancel_all(self) -> None:
         """Ask every running export to stop at its next row."""
         for handle in tuple(self._handles):
@@ -119,8 +123,9 @@ class ExportProgressScreen(ModalScreen[ExportOutcome]):
 
     BINDINGS = [
         Binding("escape", "cancel_export", "Cancel export"),
-        # A modal screen hides the app's bindings: quitting cancels the export first.
-        Binding("q,ctrl+c", "app.quit", "Quit", show=False),
+        # A modal screen hides the app's bindings. Quitting asks first (QuitPrompt), then cancels
+        # the export; a second ctrl+c in that question quits at once.
+        Binding("q,ctrl+c", "app.quit", "Quit (asks first)", show=False),
     ]
 
     def __init__(self, title: str, run: ExportRun, unit: str = "objects") -> None:
@@ -131,6 +136,8 @@ class ExportProgressScreen(ModalScreen[ExportOutcome]):
         self.handle = ExportHandle()
         self.shown: ExportProgress | None = None
         self._exports = RunningExports()
+        self.pending_outcome: ExportOutcome | None = None
+        """How the export ended, while a screen over this one (the quit question) keeps it open."""
 
     @property
     def cancel(self) -> threading.Event:
@@ -191,14 +198,27 @@ class ExportProgressScreen(ModalScreen[ExportOutcome]):
 
     @on(ExportFinished)
     def _finished(self, message: ExportFinished) -> None:
-        self.dismiss(ExportOutcome(Outcome.WRITTEN, result=message.result))
+        self._close(ExportOutcome(Outcome.WRITTEN, result=message.result))
 
     @on(ExportFailed)
     def _failed(self, message: ExportFailed) -> None:
         if message.cancelled:
-            self.dismiss(ExportOutcome(Outcome.CANCELLED))
+            self._close(ExportOutcome(Outcome.CANCELLED))
         else:
-            self.dismiss(ExportOutcome(Outcome.REFUSED, error=message.text))
+            self._close(ExportOutcome(Outcome.REFUSED, error=message.text))
+
+    def _close(self, outcome: ExportOutcome) -> None:
+        # The quit question (or the help) may be open over this screen, and `dismiss` closes the
+        # screen on top: the outcome waits until this screen is on top again.
+        if self.is_active:
+            self.dismiss(outcome)
+        else:
+            self.pending_outcome = outcome
+
+    def on_screen_resume(self) -> None:
+        """On top again (the question over it answered "keep going"): close if the export ended."""
+        if self.pending_outcome is not None:
+            self.dismiss(self.pending_outcome)
 
     def action_cancel_export(self) -> None:
         """Ask the export to stop at its next row; the screen closes once it has cleaned up."""

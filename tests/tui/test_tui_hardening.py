@@ -28,6 +28,7 @@ from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_csv import ExportCsvScreen
 from muscle_tui.screens.export_path import ExportPathDialog
 from muscle_tui.screens.export_progress import ExportProgressScreen
+from muscle_tui.screens.quit_prompt import QuitPrompt
 from tests.support.hardening import PASSWORD, leftovers
 from tests.support.tui import (
     RecordingApp,
@@ -121,10 +122,10 @@ async def test_escape_cancels_an_export_stuck_behind_a_lock(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+@pytest.mark.parametrize(("key", "answer"), [("q", "y"), ("ctrl+c", "ctrl+c")])
 @run_async
 async def test_q_and_ctrl_c_cancel_an_export_stuck_behind_a_lock_and_quit(
-    lock_url, lock_database, tmp_path, key
+    lock_url, lock_database, tmp_path, key, answer
 ) -> None:
     app = RecordingApp(database=lock_database)
     with contextlib.ExitStack() as lock:
@@ -135,7 +136,9 @@ async def test_q_and_ctrl_c_cancel_an_export_stuck_behind_a_lock_and_quit(
             await wait_for_screen(pilot, ExportProgressScreen)
             await wait_for_lock_waiter(pilot, lock_url, "the export to wait for the lock")
             await pilot.press(key)
-            assert app.return_code == 0, f"{key} quits"
+            await wait_for_screen(pilot, QuitPrompt)  # "An export is running: cancel it and quit?"
+            await pilot.press(answer)
+            assert app.return_code == 0, f"{key}, then {answer}, quits"
         assert app.wait_for_exports(20.0), "the export stopped and cleaned up"
         wait_until_no_lock_waiters(lock_url)
     assert leftovers(tmp_path) == []
