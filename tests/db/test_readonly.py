@@ -229,7 +229,7 @@ def test_sqlite_snapshots_in_many_threads_at_once_all_read(sqlite2025_path: Path
             with db.snapshot() as snap:
                 together.wait(timeout=60)  # every thread holds its connection at once
                 counts.append(int(snap.scalar(text("SELECT count(*) FROM session_session"))))
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+        except Exception as exc:  # collected for the assertion
             errors.append(f"{type(exc).__name__}: {exc}")
 
     workers = [threading.Thread(target=read) for _ in range(threads)]

@@ -87,7 +87,7 @@ def test_a_signal_mid_listing_says_the_printed_output_is_incomplete(workdir, env
         # 1,000 sessions of JSON outgrow the pipe: unread, the listing blocks part-way.
         assert process.stdout is not None and process.stdout.readline() == "[\n"
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=CHILD_TIMEOUT_SECONDS)
+        _out, err = process.communicate(timeout=CHILD_TIMEOUT_SECONDS)
     finally:
         process.kill()
     assert_one_clear_line(
@@ -186,7 +186,6 @@ def test_the_connection_killed_mid_csv_export_names_the_cause(pg, big_url, workd
             write_csv(
                 db,
                 BIG_SLUG,
-    CHILD_TIMEOUT_SECONDS,
                 find_template("long").selection,
                 workdir / "out.csv",
                 progress=kill_at_first_thousand,
