@@ -2,14 +2,14 @@
 
 The form mirrors MUSCLE's admin "Export CSV" page (EXPORTING.md, items 1-12): three groups of
 checkboxes, a template selector with *Load template*, the output path, *Export CSV* and *Back*,
-plus *Save as template…*. Whenever the selection changes, the first rows of the CSV it would
-write are computed in a worker (debounced) and shown below the form.
+plus *Save as template…*. The same selection can be written as Parquet instead (the format
+choice beside the path). Whenever the form changes, the first rows of the CSV it would write are
+shown below it (`widgets/csv_preview.py`).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -18,16 +18,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Button, Footer, Header, Input, Label, Static
-from textual.worker import get_current_worker
+from textual.widgets import Button, Footer, Header, Input, Label, RadioSet, Static
 
 from muscle_tui.db.catalog import BlockSummary
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.db.filters import SessionFilter
-from muscle_tui.errors import ExportCancelled, MuscleTuiError
+from muscle_tui.errors import MuscleTuiError
 from muscle_tui.export.csv import (
     BUILTIN_ORDER,
     DEFAULT_TEMPLATE,
@@ -36,30 +33,32 @@ from muscle_tui.export.csv import (
     CsvTemplate,
     default_csv_name,
     load_templates,
-    preview_csv,
     save_template,
     user_templates_dir,
     write_csv,
+)
+from muscle_tui.export.parquet import (
+    PARQUET_EXTRA_MESSAGE,
+    default_parquet_name,
+    parquet_available,
+    write_parquet,
 )
 from muscle_tui.export.progress import ExportResult, ProgressCallback
 from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
 from muscle_tui.screens.export_flow import ExportJob, run_export_flow, suggested_path
 from muscle_tui.screens.export_progress import Outcome
 from muscle_tui.screens.formatting import format_size, printable
-from muscle_tui.screens.latest_query import LatestQuery
 from muscle_tui.screens.save_template import SaveTemplateDialog
 from muscle_tui.text import escape_controls
+from muscle_tui.widgets.csv_preview import CsvPreviewPane, PreviewKey
 from muscle_tui.widgets.filter_fields import FilterFields
+from muscle_tui.widgets.format_choice import FormatChoice, with_format_suffix
 from muscle_tui.widgets.preview_table import PreviewTable
 from muscle_tui.widgets.selection_form import SelectionForm
 from muscle_tui.widgets.template_picker import TemplatePicker
 
-PREVIEW_ROWS = 20
-PREVIEW_DELAY_SECONDS = 0.3
 WIDE_WARNING_COLUMNS = 1000
 SPREADSHEET_COLUMN_LIMIT = 16_384
-
-PreviewKey = tuple[CsvSelection, SessionFilter, str]  # the selection, the filters, the time zone
 
 
 def width_warning(selection: CsvSelection, columns: int) -> str | None:
@@ -89,31 +88,17 @@ def utc_now() -> datetime:
 
 
 class ExportCsvScreen(Screen[None]):
-    """MUSCLE's CSV export form for `block`, opened on the `wide` template."""
+    """MUSCLE's CSV export form for `block`, opened on the `wide` template, writing CSV or Parquet."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("ctrl+r", "export", "Export CSV"),
+        Binding("ctrl+r", "export", "Export"),
         Binding("ctrl+l", "load_template", "Load template"),
         Binding("ctrl+s", "save_template", "Save template"),
         Binding("left_square_bracket", "page_columns(-1)", "Prev cols"),
         Binding("right_square_bracket", "page_columns(1)", "Next cols"),
     ]
-
-    @dataclass
-    class PreviewReady(Message):
-        """The preview of `key` was computed."""
-
-        key: PreviewKey
-        preview: CsvPreview
-
-    @dataclass
-    class PreviewFailed(Message):
-        """The preview of `key` could not be computed; `text` is the one-line reason."""
-
-        key: PreviewKey
-        text: str
 
     def __init__(self, database: MuscleDatabase, block: BlockSummary) -> None:
         super().__init__()
@@ -121,8 +106,10 @@ class ExportCsvScreen(Screen[None]):
         self.block = block
         self.preview_pending = True
         self.last_result: ExportResult | None = None
-        self._preview_timer: Timer | None = None
-        self._previews = LatestQuery()
+        self._shown: CsvPreviewPane.Shown | None = None
+        self._format = "csv"
+        self._warning: str | None = None
+        self._paging = (False, False)  # whether the preview has a previous and a next page of columns
         self._template_name = DEFAULT_TEMPLATE
         # The path the form suggested: while the output field holds it, each export suggests anew.
         self._suggested = ""
@@ -155,6 +142,8 @@ class ExportCsvScreen(Screen[None]):
             with Horizontal(id="output-row", classes="form-row"):
                 yield Label("Output", classes="form-label")
                 yield Input(value=self._suggested, id="output-path")
+                yield FormatChoice(id="format")
+            yield Static(PARQUET_EXTRA_MESSAGE, id="format-note", classes="form-warning", markup=False)
             yield Static("", id="path-error", classes="form-error", markup=False)
             yield Static("", id="width-warning", classes="form-warning", markup=False)
             with Horizontal(id="action-row"):
@@ -162,13 +151,18 @@ class ExportCsvScreen(Screen[None]):
                 yield Button("Save as template…", id="save-template")
                 yield Button("Back", id="back")
             yield Static("", id="export-result", classes="form-result", markup=False)
-            yield Static("Preview: computing …", id="preview-status", classes="status", markup=False)
-            yield PreviewTable(id="preview")
+            yield CsvPreviewPane(self.database, self.block.slug, self.preview_key, id="preview-pane")
         yield Footer()
 
+    @property
+    def file_format(self) -> str:
+        """The format chosen: `csv` or `parquet`."""
+        return self._format
+
     def _default_name(self) -> str:
-        """The file name for an export now, after the template last loaded."""
-        return default_csv_name(self.block.slug, self._template_name, now=utc_now())
+        """The file name for an export now, after the template last loaded, in the format chosen."""
+        name = default_parquet_name if self.file_format == "parquet" else default_csv_name
+        return name(self.block.slug, self._template_name, now=utc_now())
 
     def _suggest(self, output: Input, default_name: str) -> None:
         """Show `default_name` in the current folder in the output field, unless the user typed a path."""
@@ -177,11 +171,8 @@ class ExportCsvScreen(Screen[None]):
             output.value = self._suggested
 
     def on_mount(self) -> None:
+        self.query_one(CsvPreviewPane).start()  # first: focusing lays the whole form out
         self.query_one("#template").focus()
-        self._start_preview()
-
-    def on_unmount(self) -> None:
-        self._previews.cancel()
 
     @property
     def selection(self) -> CsvSelection:
@@ -197,6 +188,11 @@ class ExportCsvScreen(Screen[None]):
     def preview(self) -> CsvPreview | None:
         """The preview on screen (None while none could be computed)."""
         return self.query_one(PreviewTable).preview
+
+    @property
+    def preview_pane(self) -> CsvPreviewPane:
+        """The preview below the form (its status line and table)."""
+        return self.query_one(CsvPreviewPane)
 
     @property
     def first_column(self) -> int:
@@ -219,92 +215,85 @@ class ExportCsvScreen(Screen[None]):
         self._suggest(self.query_one("#output-path", Input), self._default_name())
 
     # -----------------------------------------------------------------------------------------
-    # The preview: debounced, computed in a thread; a preview of an older selection is dropped.
+    # The preview (widgets/csv_preview.py): it keeps the block's facts while only the selection
+    # changes, and learns them again when the filters or the time zone do.
+
+    def preview_key(self, report: bool) -> PreviewKey | None:
+        """What the form describes now, or None when its filters cannot be used (said under them
+        when `report`)."""
+        fields = self.query_one(FilterFields)
+        if report:
+            checked = fields.check()
+            return None if checked is None else (self.selection, *checked)
+        filters = fields.check_quietly()
+        return None if filters is None else (self.selection, filters, fields.time_zone)
 
     @on(SelectionForm.Changed)
     @on(FilterFields.Changed)
-    def _selection_changed(self) -> None:
-        self.preview_pending = True
-        self._previews.cancel()
-        self.refresh_bindings()
-        self.query_one("#preview-status", Static).update("Preview: updating …")
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-        self._preview_timer = self.set_timer(PREVIEW_DELAY_SECONDS, self._start_preview)
+    def _form_changed(self, event: SelectionForm.Changed | FilterFields.Changed) -> None:
+        if self.preview_pane.schedule(filters_changed=isinstance(event, FilterFields.Changed)):
+            self.preview_pending = True
 
-    def _start_preview(self) -> None:
-        self._preview_timer = None
-        if (checked := self.query_one(FilterFields).check()) is None:
-            self.query_one(PreviewTable).forget()
-            self._preview_shown("Preview: correct the filters or the time zone above.")
-            return
-        self._compute_preview((self.selection, *checked), self._previews.start())
-
-    @work(thread=True, exclusive=True, group="csv-preview", exit_on_error=False)
-    def _compute_preview(self, key: PreviewKey, cancel: threading.Event) -> None:
-        worker = get_current_worker()
-        (selection, filters, zone), db, slug = key, self.database, self.block.slug
-        try:
-            preview = preview_csv(db, slug, selection, PREVIEW_ROWS, cancel, filters=filters, time_zone=zone)
-        except ExportCancelled:
-            return
-        except MuscleTuiError as exc:
-            message: Message = self.PreviewFailed(key, str(exc))
-        except Exception as exc:  # noqa: BLE001 - the user sees one line, never a traceback
-            message = self.PreviewFailed(key, f"preview failed unexpectedly ({type(exc).__name__})")
-        else:
-            message = self.PreviewReady(key, preview)
-        if not (worker.is_cancelled or cancel.is_set()):
-            self.post_message(message)
-
-    def _is_current(self, key: PreviewKey) -> bool:
-        fields = self.query_one(FilterFields)
-        return self._preview_timer is None and key == (
-            self.selection,
-            fields.check_quietly(),
-            fields.time_zone,
-        )
-
-    @on(PreviewReady)
-    def _show_preview(self, message: PreviewReady) -> None:
-        if not self._is_current(message.key):
-            return
-        table = self.query_one(PreviewTable)
-        table.show(message.preview)
-        self._preview_shown(table.description)
-        warning = width_warning(message.key[0], message.preview.total_columns)
-        widget = self.query_one("#width-warning", Static)
-        widget.update(warning or "")
-        widget.display = warning is not None
-
-    @on(PreviewFailed)
-    def _show_preview_failure(self, message: PreviewFailed) -> None:
-        if not self._is_current(message.key):
-            return
-        self.query_one(PreviewTable).forget()
-        self._preview_shown(escape_controls(f"Preview failed: {message.text}"))
-
-    def _preview_shown(self, status: str) -> None:
+    @on(CsvPreviewPane.Shown)
+    def _preview_shown(self, message: CsvPreviewPane.Shown) -> None:
+        self._shown = message
+        self._show_width_warning()
         self.preview_pending = False
-        self.query_one("#preview-status", Static).update(status)
-        self.refresh_bindings()
+        self._refresh_paging()
+
+    def _refresh_paging(self) -> None:
+        """Redraw the footer when the paging keys come or go (a footer redraw is not cheap)."""
+        table = self.query_one(PreviewTable)
+        paging = (table.can_page(-1), table.can_page(1))
+        if paging != self._paging:
+            self._paging = paging
+            self.refresh_bindings()
+
+    def _show_width_warning(self) -> None:
+        """Warn of a CSV too wide for spreadsheets (a Parquet file is not opened in one)."""
+        shown = self._shown
+        warning = None
+        if self.file_format == "csv" and shown is not None and shown.preview and shown.selection:
+            warning = width_warning(shown.selection, shown.preview.total_columns)
+        if warning != self._warning:  # a layout of the whole form only when the warning changes
+            self._warning = warning
+            widget = self.query_one("#width-warning", Static)
+            widget.update(warning or "")
+            widget.display = warning is not None
 
     def action_page_columns(self, direction: int) -> None:
-        """Show the next (1) or previous (-1) page of the preview's columns."""
-        if self.check_action("page_columns", (direction,)):
-            table = self.query_one(PreviewTable)
-            table.page(direction)
-            self._preview_shown(table.description)
+        """Show the next (1) or previous (-1) page of the preview's columns (not while it updates)."""
+        if not self.preview_pending and self.check_action("page_columns", (direction,)):
+            self.preview_pane.page(direction)
+            self._refresh_paging()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Paging the preview's columns is offered only where there is a page to go to."""
         if action != "page_columns":
             return True
-        if self.preview_pending:
-            return None
         direction = parameters[0]
         pageable = isinstance(direction, int) and self.query_one(PreviewTable).can_page(direction)
         return True if pageable else None
+
+    # -----------------------------------------------------------------------------------------
+    # The format: the button, the output's suffix and the note about pyarrow follow it.
+
+    @on(RadioSet.Changed, "#format")
+    def _format_changed(self) -> None:
+        choice = self.query_one(FormatChoice)
+        self._format = choice.file_format
+        output = self.query_one("#output-path", Input)
+        if output.value.strip() == self._suggested:
+            self._suggest(output, self._default_name())
+        else:
+            output.value = with_format_suffix(output.value, choice.file_format)
+        self.query_one("#export", Button).label = f"Export {choice.format_name}"
+        self.query_one("#format-note", Static).display = self._parquet_missing()
+        self._show_width_warning()
+
+    def _parquet_missing(self) -> bool:
+        """Whether Parquet is chosen but cannot be written (pyarrow is not installed)."""
+        return self.file_format == "parquet" and not parquet_available()
 
     # -----------------------------------------------------------------------------------------
     # Export, through the export flow; the path field takes the flow's errors.
@@ -313,20 +302,24 @@ class ExportCsvScreen(Screen[None]):
     @on(Button.Pressed, "#export")
     def action_export(self) -> None:
         """Export the block with the current selection to the path in the form."""
+        if self._parquet_missing():
+            self.query_one("#format-note", Static).display = True
+            return
         checked = None if self._exporting else self.query_one(FilterFields).check()
         if checked is not None:
             self._exporting = True
             self._export(*checked)
 
     def export_job(self, default_name: str, filters: SessionFilter, time_zone: str) -> ExportJob:
-        """The CSV export of the form's block, selection, `filters` and `time_zone` to `default_name`
-        (when the path is a folder), for the export flow."""
+        """The export (CSV or Parquet, as chosen) of the form's block, selection, `filters` and
+        `time_zone` to `default_name` (when the path is a folder), for the export flow."""
         database, slug, selection = self.database, self.block.slug, self.selection
+        writer = write_parquet if self.file_format == "parquet" else write_csv
 
         def run(
             output: Path, force: bool, progress: ProgressCallback, cancel: threading.Event
         ) -> ExportResult:
-            engine = partial(write_csv, filters=filters, time_zone=time_zone)
+            engine = partial(writer, filters=filters, time_zone=time_zone)
             return engine(database, slug, selection, output, force=force, progress=progress, cancel=cancel)
 
         return ExportJob(

@@ -34,7 +34,12 @@ from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_csv import ExportCsvScreen, width_warning
 from muscle_tui.screens.export_progress import ExportProgressScreen
 from muscle_tui.screens.save_template import SaveTemplateDialog
-from muscle_tui.widgets.preview_table import PREVIEW_CELL_CHARS, PREVIEW_PAGE_COLUMNS, preview_cell
+from muscle_tui.widgets.preview_table import (
+    PREVIEW_CELL_CHARS,
+    PREVIEW_PAGE_COLUMNS,
+    PreviewTable,
+    preview_cell,
+)
 from tests.support.tui import (
     run_async,
     wait_for_palette_match,
@@ -247,15 +252,25 @@ async def test_loading_long_profile_sets_the_boxes_but_keeps_excel_safe(demo_dat
 
 
 @run_async
-async def test_quick_toggles_end_with_the_preview_of_the_last_selection(demo_database) -> None:
+async def test_quick_toggles_end_with_the_preview_of_the_last_selection(demo_database, monkeypatch) -> None:
+    shown_with: list[tuple[object, CsvSelection]] = []
+    real_show = PreviewTable.show
+
+    def show(table, preview, first_column=None):
+        shown_with.append((preview, table.screen.selection))
+        real_show(table, preview, first_column)
+
+    monkeypatch.setattr(PreviewTable, "show", show)
     app = MuscleApp(database=demo_database)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_csv_form(pilot, down=2)
         for key in ("wide_format", "session_data", "export_profile", "block_id", "wide_format"):
             screen.query_one(f"#csv-{key}", Checkbox).toggle()
             await pilot.pause(0.01)
-        assert screen.preview_pending
         await wait_for_preview(pilot, screen)
+        # Never a preview of a selection the form no longer shows, not even for a moment.
+        for preview, selection in shown_with:
+            assert preview == preview_csv(demo_database, screen.block.slug, selection, 20)
         expected = preview_csv(demo_database, screen.block.slug, screen.selection, 20)
         assert screen.selection.wide and not screen.selection.has("session_data")
         assert screen.preview == expected
@@ -550,6 +565,7 @@ async def test_tab_reaches_every_control_in_form_order_and_scrolls_to_it_at_80x2
             "filter-exclude",
             "time-zone",
             "output-path",
+            "format",
             "export",
             "save-template",
             "back",

@@ -16,6 +16,7 @@ from textual.widgets import Input, Select
 from muscle_tui.app import MuscleApp
 from muscle_tui.errors import ExportCancelled
 from muscle_tui.export.csv import default_csv_name
+from muscle_tui.export.parquet import default_parquet_name
 from muscle_tui.export.progress import ExportProgress, ExportResult
 from muscle_tui.screens import export_csv as export_csv_module
 from muscle_tui.screens.blocks import BlocksScreen
@@ -45,7 +46,11 @@ def fixed_environment(tmp_path, monkeypatch) -> None:
     def fixed_default_name(slug, template_name, now=None):
         return default_csv_name(slug, template_name, EXPORT_TIME)
 
+    def fixed_parquet_name(slug, template_name, now=None):
+        return default_parquet_name(slug, template_name, EXPORT_TIME)
+
     monkeypatch.setattr(export_csv_module, "default_csv_name", fixed_default_name)
+    monkeypatch.setattr(export_csv_module, "default_parquet_name", fixed_parquet_name)
     monkeypatch.setattr(export_csv_module, "suggested_path", lambda name: EXPORT_DIRECTORY / name)
 
 
@@ -139,3 +144,27 @@ def test_csv_export_finished(snap_compare, demo_database, monkeypatch) -> None:
 
 def test_csv_form_at_80x24(snap_compare, demo_database) -> None:
     assert snap_compare(MuscleApp(database=demo_database), terminal_size=SMALL, run_before=open_form)
+
+
+async def choose_parquet_by_keyboard(pilot: Pilot, screen: ExportCsvScreen) -> None:
+    """Tab to the format choice (scrolled into view), move to Parquet and choose it."""
+    screen.query_one("#format").focus()
+    await pilot.press("right", "enter")
+    await wait_until(pilot, lambda: screen.file_format == "parquet", "the Parquet format")
+    await wait_for_preview(pilot, screen)
+
+
+def test_csv_form_with_parquet_chosen(snap_compare, demo_database) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await choose_parquet_by_keyboard(pilot, await open_form(pilot))
+
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=COMFORTABLE, run_before=run_before)
+
+
+def test_csv_form_parquet_without_pyarrow_at_80x24(snap_compare, demo_database, monkeypatch) -> None:
+    monkeypatch.setattr(export_csv_module, "parquet_available", lambda: False)
+
+    async def run_before(pilot: Pilot) -> None:
+        await choose_parquet_by_keyboard(pilot, await open_form(pilot))
+
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=SMALL, run_before=run_before)

@@ -1,14 +1,14 @@
 """The CSV engine's entry points: export a block into a file, preview it, name it.
 
 Everything is read in one snapshot (`MuscleDatabase.snapshot`): the plan first (header and
-counts), then the rows, streamed into a file that appears only when complete.
+counts), then the rows, streamed into a file that appears only when complete. The preview
+(`CsvPreview`, `preview_csv`) lives in `muscle_tui.export.csv.preview`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -16,11 +16,11 @@ from typing import BinaryIO, cast
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.db.filters import NO_FILTER, SessionFilter, check_time_zone
 from muscle_tui.db.stream import Snapshot
-from muscle_tui.export.csv.cells import cell_text, neutralise_formula, unchanged
 from muscle_tui.export.csv.columns import form_columns, muscle_2026_columns
 from muscle_tui.export.csv.muscle2026 import LAYOUT as MUSCLE_2026
-from muscle_tui.export.csv.muscle2026 import WrittenCallback, preview_muscle_2026, write_muscle_2026
+from muscle_tui.export.csv.muscle2026 import WrittenCallback, write_muscle_2026
 from muscle_tui.export.csv.plan import plan_export
+from muscle_tui.export.csv.preview import CsvPreview, preview_csv
 from muscle_tui.export.csv.rows import export_rows, use_time_zone
 from muscle_tui.export.csv.selection import CsvSelection
 from muscle_tui.export.csv.writer import CsvLineWriter
@@ -36,16 +36,6 @@ from muscle_tui.export.progress import ExportResult, ProgressCallback, ProgressR
 
 PROGRESS_EVERY = 1000
 PROGRESS_STAGE = "rows"
-
-
-@dataclass(frozen=True)
-class CsvPreview:
-    """The first rows of an export, as strings, and the size the whole export would have."""
-
-    header: list[str]
-    rows: list[list[str]]
-    total_columns: int
-    total_rows: int
 
 
 def default_csv_name(block_slug: str, template_name: str, now: datetime | None = None) -> str:
@@ -152,38 +142,4 @@ def _muscle_2026_package(
     return write
 
 
-def preview_csv(
-    db: MuscleDatabase,
-    block_slug: str,
-    selection: CsvSelection,
-    limit: int = 20,
-    cancel: threading.Event | None = None,
-    *,
-    filters: SessionFilter = NO_FILTER,
-    time_zone: str = "UTC",
-) -> CsvPreview:
-    """The header and first `limit` rows of the export as the file will hold them (Excel-safe
-    included), and how many rows the whole export has. Setting `cancel` stops it (ExportCancelled)."""
-    if selection.layout == MUSCLE_2026:
-        header, first_rows, total = preview_muscle_2026(
-            db, block_slug, limit, cancel, filters=filters, time_zone=time_zone
-        )
-        return CsvPreview(header=header, rows=first_rows, total_columns=len(header), total_rows=total)
-    rows: list[list[str]] = []
-    shown = neutralise_formula if selection.excel_safe else unchanged
-    check_time_zone(time_zone)
-    with db.snapshot(cancel) as snap:
-        use_time_zone(snap, time_zone)
-        plan = plan_export(snap, block_slug, selection, filters, time_zone)
-        if limit > 0:
-            with export_rows(snap, plan) as pieces:
-                for head, tail in pieces:
-                    rows.append([cell_text(shown(value)) for value in (*head, *tail)])
-                    if len(rows) >= limit:
-                        break
-    return CsvPreview(
-        header=[cell_text(shown(name)) for name in plan.header],
-        rows=rows,
-        total_columns=len(plan.header),
-        total_rows=plan.total_rows,
-    )
+__all__ = ["CsvPreview", "default_csv_name", "preview_csv", "write_csv"]

@@ -83,13 +83,15 @@ def _score_text(value: Any) -> str:
     return muscle_2026_text(value)
 
 
-def _session_clause(snap: Snapshot, filters: SessionFilter, time_zone: str) -> ColumnElement[bool] | None:
+def session_clause(snap: Snapshot, filters: SessionFilter, time_zone: str) -> ColumnElement[bool] | None:
+    """The filters as a clause over `session_session` (None when there are none)."""
     if filters.is_empty():
         return None
     return filters.clause(snap.schema, snap.dialect, time_zone)
 
 
-def _results_query(snap: Snapshot, block_id: int, kept: ColumnElement[bool] | None) -> Select[Any]:
+def results_query(snap: Snapshot, block_id: int, kept: ColumnElement[bool] | None) -> Select[Any]:
+    """The block's trial results (of the `kept` sessions) with their section and song, in export order."""
     schema = snap.schema
     s = schema.table("session_session")
     r = schema.table("result_result")
@@ -121,7 +123,7 @@ def _results_query(snap: Snapshot, block_id: int, kept: ColumnElement[bool] | No
     )
 
 
-def _profiles_query(snap: Snapshot, block_id: int, kept: ColumnElement[bool] | None) -> Select[Any]:
+def profiles_query(snap: Snapshot, block_id: int, kept: ColumnElement[bool] | None) -> Select[Any]:
     """Every result of a participant with a (kept) session in the block, each once."""
     schema = snap.schema
     s = schema.table("session_session")
@@ -145,7 +147,8 @@ def _profiles_query(snap: Snapshot, block_id: int, kept: ColumnElement[bool] | N
     )
 
 
-def _count(snap: Snapshot, query: Select[Any]) -> int:
+def count_rows(snap: Snapshot, query: Select[Any]) -> int:
+    """How many rows `query` gives."""
     return int(snap.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0)
 
 
@@ -156,7 +159,8 @@ def _close(rows: Iterator[Any]) -> None:
         close()
 
 
-def _result_cells(row: Sequence[Any]) -> list[str]:
+def result_cells(row: Sequence[Any]) -> list[str]:
+    """A row of `results_query` as the cells of a trial result row."""
     session, participant, key, expected, given, created, score, name, artist, tag, group = row
     return [
         muscle_2026_text(session),
@@ -174,7 +178,8 @@ def _result_cells(row: Sequence[Any]) -> list[str]:
     ]
 
 
-def _profile_cells(row: Sequence[Any]) -> list[str]:
+def profile_cells(row: Sequence[Any]) -> list[str]:
+    """A row of `profiles_query` as the cells of a profile answer row."""
     participant, country, key, expected, given, created, score = row
     return [
         "",
@@ -197,17 +202,17 @@ def muscle_2026_rows(
 ) -> Generator[list[str], None, None]:
     """The data rows, as the file's cell texts: trial results, then profile answers."""
     block_id = snap.block(block_slug).id
-    kept = _session_clause(snap, filters, time_zone)
-    results = snap.stream(_results_query(snap, block_id, kept))
+    kept = session_clause(snap, filters, time_zone)
+    results = snap.stream(results_query(snap, block_id, kept))
     try:
         for row in results:
-            yield _result_cells(row)
+            yield result_cells(row)
     finally:
         _close(results)
-    profiles = snap.stream(_profiles_query(snap, block_id, kept))
+    profiles = snap.stream(profiles_query(snap, block_id, kept))
     try:
         for row in profiles:
-            yield _profile_cells(row)
+            yield profile_cells(row)
     finally:
         _close(profiles)
 
@@ -217,9 +222,9 @@ def muscle_2026_count(
 ) -> int:
     """How many data rows the export has."""
     block_id = snap.block(block_slug).id
-    kept = _session_clause(snap, filters, time_zone)
-    return _count(snap, _results_query(snap, block_id, kept)) + _count(
-        snap, _profiles_query(snap, block_id, kept)
+    kept = session_clause(snap, filters, time_zone)
+    return count_rows(snap, results_query(snap, block_id, kept)) + count_rows(
+        snap, profiles_query(snap, block_id, kept)
     )
 
 
@@ -282,29 +287,3 @@ def write_muscle_2026(
     return ExportResult(
         path=str(target), bytes=size, count=count, seconds=time.monotonic() - started, notices=tuple(notices)
     )
-
-
-def preview_muscle_2026(
-    db: MuscleDatabase,
-    block_slug: str,
-    limit: int = 20,
-    cancel: threading.Event | None = None,
-    *,
-    filters: SessionFilter = NO_FILTER,
-    time_zone: str = "UTC",
-) -> tuple[list[str], list[list[str]], int]:
-    """The header, the first `limit` rows and the number of rows of the export."""
-    shown: list[list[str]] = []
-    check_time_zone(time_zone)
-    with db.snapshot(cancel) as snap:
-        total = muscle_2026_count(snap, block_slug, filters, time_zone)
-        if limit > 0:
-            rows = muscle_2026_rows(snap, block_slug, filters, time_zone)
-            try:
-                for cells in rows:
-                    shown.append(cells)
-                    if len(shown) >= limit:
-                        break
-            finally:
-                rows.close()
-    return list(HEADER), shown, total
