@@ -20,6 +20,7 @@ from muscle_tui.messages import DatabaseFailed, DatabaseOpened
 from muscle_tui.screens.connecting import ConnectingScreen
 from muscle_tui.screens.error import ErrorScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
+from muscle_tui.screens.export_history import ExportHistoryScreen
 from muscle_tui.screens.export_progress import running_exports
 from muscle_tui.screens.help import HelpScreen
 from muscle_tui.screens.palette import (
@@ -57,6 +58,7 @@ class MuscleApp(App[None]):
         # F1 works everywhere, dialogs and text fields included; `?` where it is not typed text.
         Binding("f1", "help", "Help", priority=True),
         Binding("question_mark", "help", "Help", show=False),
+        Binding("e", "export_history", "Export history", show=False),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True),
     ]
     COMMANDS = App.COMMANDS | {GoToBlock}
@@ -86,6 +88,10 @@ class MuscleApp(App[None]):
         return ConnectingScreen(self.sub_title)
 
     def on_mount(self) -> None:
+        from muscle_tui.user_config import current_user_config  # config.toml, read once per run
+
+        for warning in current_user_config(reload=True).warnings:
+            self.notify(warning, title="Config file", severity="warning", timeout=15, markup=False)
         if self.error is not None:
             self.push_screen(ErrorScreen(self.error))
         elif self.database is not None:
@@ -125,6 +131,13 @@ class MuscleApp(App[None]):
             self.screen.dismiss(None)
         else:
             self.push_screen(HelpScreen.for_screen(self.screen))
+
+    def action_export_history(self) -> None:
+        """List this run's exports (ExportHistoryScreen); on that list, close it."""
+        if isinstance(self.screen, ExportHistoryScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(ExportHistoryScreen.of_app(self))
 
     def get_key_display(self, binding: Binding) -> str:
         """Keys as the footer and the help show them; function keys upper case (`F1`)."""
@@ -188,6 +201,9 @@ class MuscleApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand(
             "Help", "What this screen shows and every key it answers to (F1)", self.action_help
+        )
+        yield SystemCommand(
+            "Export history", "This run's exports: paths, sizes, counts and times", self.action_export_history
         )
         if self.database is not None and not screen.is_modal:
             yield SystemCommand(GO_TO_BLOCK, GO_TO_BLOCK_HELP, partial(open_block_picker, self))

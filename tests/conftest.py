@@ -162,3 +162,26 @@ def sqlite2025_path(tmp_path_factory) -> Path:
     conn.executescript(script)
     conn.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def _no_user_config(tmp_path_factory) -> Path:
+    """A config file path that does not exist: no test reads the real ~/.config/muscle-tui."""
+    return tmp_path_factory.mktemp("no_user_config") / "config.toml"
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_config(_no_user_config: Path, monkeypatch) -> Path:
+    """Every test (and every child process it starts with this environment) reads the missing
+    config file `MUSCLE_TUI_CONFIG` names, so the defaults apply unless a test sets another."""
+    monkeypatch.setenv("MUSCLE_TUI_CONFIG", str(_no_user_config))
+    return _no_user_config
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_state(tmp_path_factory, monkeypatch) -> Path:
+    """Every test reads and writes its own state file (`MUSCLE_TUI_STATE`, missing at first), so no
+    test sees the real ~/.local/state/muscle-tui or what another test's form remembered."""
+    path = tmp_path_factory.mktemp("user_state") / "state.json"
+    monkeypatch.setenv("MUSCLE_TUI_STATE", str(path))
+    return path

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -13,13 +10,9 @@ from muscle_tui.cli.console import PREFIX, ExportProgressBar, say, say_error
 from muscle_tui.cli.state import CliState
 from muscle_tui.cli.stdout import print_written_path
 from muscle_tui.db.database import MuscleDatabase
-from muscle_tui.export.files import resolve_output, resolve_output_directory
-from muscle_tui.export.progress import ExportResult, ProgressCallback
+from muscle_tui.export.experiment import DefaultName, WriteBlock, plan_experiment_export
 
-WriteBlock = Callable[[str, Path, ProgressCallback | None, threading.Event], ExportResult]
-"""Writes one block (slug, resolved target, progress callback, cancel event) as a single-block export does."""
-DefaultName = Callable[[str, datetime], str]
-"""The default file name of a block's output (slug, the run's one time)."""
+__all__ = ["DefaultName", "WriteBlock", "export_experiment_blocks", "require_one_target", "run_export"]
 
 
 def run_export(state: CliState, slug: str, unit: str, target: Path, write: WriteBlock) -> str:
@@ -42,19 +35,23 @@ def export_experiment_blocks(
     default_name: DefaultName,
     write: WriteBlock,
 ) -> None:
-    """Export every block of the experiment into the directory `output` (created if missing; the
-    current one by default), each under its default name with one time for the whole run, printing
-    each path as it is written. An experiment without blocks is one line and writes nothing."""
+    """Export every block of the experiment into the directory `output` (created if missing; by
+    default the configured export directory, else the current one), each under its default name
+    with one time for the whole run, printing each path as it is written. An experiment without
+    blocks is one line and writes nothing."""
     experiment = db.experiment(experiment_slug)
     blocks = db.blocks(experiment.id)
     if not blocks:
         say_error(f"experiment {experiment_slug!r} has no blocks; nothing was written")
         return
-    directory = resolve_output_directory(output)
-    now = datetime.now(UTC)
-    for block in blocks:
-        target = resolve_output(None, default_name(block.slug, now), directory)
-        print_written_path(run_export(state, block.slug, unit, target, write))
+    folder = output if output is not None else state.default_export_directory(output)
+    plan = plan_experiment_export([block.slug for block in blocks], folder, default_name)
+    try:
+        for target in plan.targets:
+            print_written_path(run_export(state, target.slug, unit, target.path, write))
+    except BaseException:
+        plan.remove_if_unused()  # a folder this run created and wrote nothing into goes again
+        raise
 
 
 def require_one_target(block: str | None, experiment: str | None) -> None:

@@ -25,13 +25,14 @@ from muscle_tui.export.progress import ExportResult, ProgressCallback
     "csv",
     short_help="export a block as CSV, as MUSCLE's export form does",
     help=(
-        "Export one block as CSV. The template (default: wide) gives the session fields, result "
-        "fields and options; the field flags replace the template's lists. Writes "
-        "<block>-<template>-<UTC time>.csv in the current directory unless --output says otherwise "
-        "(an existing directory, or a path ending in /, gets that name inside), and prints the path "
-        "written. With --experiment SLUG instead of BLOCK_SLUG, writes one such file per block of the "
-        "experiment into the directory --output names (created if missing; default: the current one), "
-        "printing each path."
+        "Export one block as CSV. The template (default: config.toml's [export] csv_template, else "
+        "wide) gives the session fields, result fields and options; the field flags replace the "
+        "template's lists. Writes <block>-<template>-<UTC time>.csv in the export directory "
+        "(config.toml's [export] directory, else the current one) unless --output says otherwise "
+        "(an existing directory, or a path ending in /, gets that name inside; a relative path is "
+        "relative to the current directory), and prints the path written. With --experiment SLUG "
+        "instead of BLOCK_SLUG, writes one such file per block of the experiment into the directory "
+        "--output names (created if missing; default: the export directory), printing each path."
     ),
     epilog=EPILOG,
 )
@@ -48,7 +49,7 @@ def export_csv(
     state: CliState,
     block: str | None,
     experiment: str | None,
-    template: str,
+    template: str | None,
     session_fields: str | None,
     result_fields: str | None,
     options: str | None,
@@ -76,6 +77,7 @@ def export_csv(
         started_before,
         exclude_participants,
         time_zone,
+        config=state.user_config if template is None else None,
     )
     chosen, selection, filters, zone = choice.template, choice.selection, choice.filters, choice.time_zone
     db = state.database_with_block(block) if block is not None else state.database()
@@ -106,5 +108,7 @@ def export_csv(
         )
         return
     assert block is not None
-    target = resolve_output(output, default_csv_name(block, chosen.name))
+    target = resolve_output(
+        output, default_csv_name(block, chosen.name), default_directory=state.default_export_directory(output)
+    )
     print_written_path(run_export(state, block, "rows", target, write))

@@ -39,8 +39,10 @@ def export_block(
     force: bool,
     filters: SessionFilter = NO_FILTER,
 ) -> str:
-    """Export one block's bundle to `output` (resolved by the output rule); the written path."""
-    target = resolve_output(output, default_json_name(slug))
+    """Export one block's bundle to `output` (resolved by the output rule; none given: into the
+    configured export directory, else the current one); the written path."""
+    directory = state.default_export_directory(output)
+    target = resolve_output(output, default_json_name(slug), default_directory=directory)
     return run_export(state, slug, "objects", target, block_writer(db, force, filters))
 
 
@@ -52,8 +54,9 @@ def export_experiment(
     force: bool,
     filters: SessionFilter = NO_FILTER,
 ) -> None:
-    """Export a zip per block of the experiment into the directory `output` (created if missing),
-    printing each path as it is written."""
+    """Export a zip per block of the experiment into the directory `output` (created if missing;
+    none given: the configured export directory, else the current one), printing each path as it
+    is written."""
     export_experiment_blocks(
         state,
         db,
@@ -72,14 +75,18 @@ def export_experiment(
         "Write a block's seven JSON files, as MUSCLE's own 'Export JSON' does, from one consistent "
         "snapshot. The output is a zip when its path ends in .zip, else a directory of the seven "
         "files; an existing directory, or a path ending in /, gets the default name "
-        "<block slug>-<UTC time>.zip inside (the default is that name in the current directory). "
+        "<block slug>-<UTC time>.zip inside (the default is that name in the export directory: "
+        "config.toml's [export] directory, else the current one). "
         "Prints the written path. The filter flags keep only some sessions (with their results, "
         "participants and profile answers); sections, songs and feedback are the block's."
     ),
 )
 @click.argument("block", required=False, metavar="[BLOCK_SLUG]")
 @click.option(
-    "--experiment", metavar="SLUG", help="export every block of this experiment instead, one zip per block"
+    "--experiment",
+    metavar="SLUG",
+    help="export every block of this experiment instead, one zip per block (into --output, else the "
+    "export directory)",
 )
 @click.option(
     "-o",

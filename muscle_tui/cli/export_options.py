@@ -16,6 +16,7 @@ from muscle_tui.cli.filter_flags import (
     time_zone_option,
 )
 from muscle_tui.db.filters import NO_FILTER, SessionFilter
+from muscle_tui.errors import NotFoundError
 from muscle_tui.export.csv import (
     DEFAULT_TEMPLATE,
     OPTIONS,
@@ -26,6 +27,7 @@ from muscle_tui.export.csv import (
     find_template,
     parse_key_list,
 )
+from muscle_tui.user_config import UserConfig, UserConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,8 +83,8 @@ def selection_options(file_kind: str) -> Callable[[F], F]:
         click.option(
             "--template",
             metavar="NAME|PATH",
-            default=DEFAULT_TEMPLATE,
-            help=f"a template name or a template .toml file (default: {DEFAULT_TEMPLATE})",
+            help="a template name or a template .toml file (default: config.toml's [export] "
+            f"csv_template, else {DEFAULT_TEMPLATE})",
         ),
         click.option("--session-fields", metavar="a,b", help="session fields, replacing the template's"),
         click.option("--result-fields", metavar="x,y", help="result fields, replacing the template's"),
@@ -126,8 +128,21 @@ class ExportChoice:
     time_zone: str
 
 
+def configured_template(template: str | None, config: UserConfig | None) -> CsvTemplate:
+    """The template --template names, else the config's `[export] csv_template`, else `wide`. A
+    configured name that names no template is one line naming the config file and the key."""
+    if template is not None:
+        return find_template(template)
+    if config is None or config.csv_template is None:
+        return find_template(DEFAULT_TEMPLATE)
+    try:
+        return find_template(config.csv_template)
+    except NotFoundError as exc:
+        raise UserConfigError(config.key_problem("csv_template", str(exc))) from None
+
+
 def export_choice(
-    template: str,
+    template: str | None,
     session_fields: str | None,
     result_fields: str | None,
     options: str | None,
@@ -138,9 +153,11 @@ def export_choice(
     started_before: str | None,
     exclude_participants: tuple[str, ...],
     time_zone: str,
+    config: UserConfig | None = None,
 ) -> ExportChoice:
-    """The template (found by name or path) with the flags applied; bad input is one line."""
-    chosen = find_template(template)
+    """The template (found by name or path; None: the configured one, see `configured_template`)
+    with the flags applied; bad input is one line."""
+    chosen = configured_template(template, config)
     selection = selection_from_options(
         chosen, session_fields, result_fields, options, sort_columns, excel_safe
     )

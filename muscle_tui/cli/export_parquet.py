@@ -27,12 +27,14 @@ from muscle_tui.export.progress import ExportResult, ProgressCallback
     help=(
         "Export one block as Parquet: the rows and columns `export csv` writes with the same flags, "
         "typed (int64 ids, double scores, timestamps in --time-zone, booleans, text; nested JSON "
-        "values as JSON text). Excel-safe does not apply. Writes <block>-<template>-<UTC time>.parquet "
-        "in the current directory unless --output says otherwise (an existing directory, or a path "
-        "ending in /, gets that name inside), and prints the path written. With --experiment SLUG "
-        "instead of BLOCK_SLUG, writes one such file per block of the experiment into the directory "
-        "--output names (created if missing; default: the current one), printing each path. Needs "
-        "pyarrow: pip install 'muscle-tui[parquet]'."
+        "values as JSON text). Excel-safe does not apply. The template defaults to config.toml's "
+        "[export] csv_template, else wide. Writes <block>-<template>-<UTC time>.parquet in the export "
+        "directory (config.toml's [export] directory, else the current one) unless --output says "
+        "otherwise (an existing directory, or a path ending in /, gets that name inside; a relative "
+        "path is relative to the current directory), and prints the path written. With --experiment "
+        "SLUG instead of BLOCK_SLUG, writes one such file per block of the experiment into the "
+        "directory --output names (created if missing; default: the export directory), printing each "
+        "path. Needs pyarrow: pip install 'muscle-tui[parquet]'."
     ),
     epilog=EPILOG,
 )
@@ -43,7 +45,7 @@ def export_parquet(
     state: CliState,
     block: str | None,
     experiment: str | None,
-    template: str,
+    template: str | None,
     session_fields: str | None,
     result_fields: str | None,
     options: str | None,
@@ -72,6 +74,7 @@ def export_parquet(
         started_before,
         exclude_participants,
         time_zone,
+        config=state.user_config if template is None else None,
     )
     db = state.database_with_block(block) if block is not None else state.database()
 
@@ -101,5 +104,9 @@ def export_parquet(
         )
         return
     assert block is not None
-    target = resolve_output(output, default_parquet_name(block, choice.template.name))
+    target = resolve_output(
+        output,
+        default_parquet_name(block, choice.template.name),
+        default_directory=state.default_export_directory(output),
+    )
     print_written_path(run_export(state, block, "rows", target, write))

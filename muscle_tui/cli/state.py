@@ -3,7 +3,9 @@ opened, and the stop signals."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import click
 
@@ -11,6 +13,7 @@ from muscle_tui.cli.console import say_error
 from muscle_tui.cli.signals import StopSignals
 from muscle_tui.config import resolve_database
 from muscle_tui.db.database import MuscleDatabase
+from muscle_tui.user_config import UserConfig, export_directory, load_user_config
 
 
 @dataclass
@@ -19,7 +22,7 @@ class CliState:
 
     `db` is the URL from `--db` or MUSCLE_TUI_DB, and `db_source` says which of the two (messages
     name it); the URL may hold a password, so it is kept out of the repr. `debug` (--debug) shows
-    the traceback of an error.
+    the traceback of an error. `user_config` is the user's config file, read once per run.
     """
 
     stop: StopSignals = field(default_factory=StopSignals)
@@ -30,6 +33,7 @@ class CliState:
     tui_requested: bool = False
     printing: bool = False  # a listing streams to stdout: a stop leaves its output incomplete
     _database: MuscleDatabase | None = field(default=None, repr=False)
+    _user_config: UserConfig | None = field(default=None, repr=False)
 
     def database(self) -> MuscleDatabase:
         """The database: --db, then MUSCLE_TUI_DB, then --env-file or ./.env, then the demo (said in
@@ -40,6 +44,25 @@ class CliState:
                 say_error(f"no database configured; using the built-in demo database ({target.url.database})")
             self._database = MuscleDatabase.open(target.url, target.label)
         return self._database
+
+    @property
+    def user_config(self) -> UserConfig:
+        """The user's config file (config.toml), read on first use; its warnings are said then,
+        once per run, each as `muscle-tui: warning: ...` on stderr."""
+        if self._user_config is None:
+            self._user_config = load_user_config()
+            for warning in self._user_config.warnings:
+                say_error(f"warning: {warning}")
+        return self._user_config
+
+    def default_export_directory(self, output: str | os.PathLike[str] | None) -> Path | None:
+        """Where an export goes when no --output is given: the configured `[export] directory`
+        (created 0700 if missing), or None for the current one. None too when `output` is given,
+        so that the config is read only when it matters. UserConfigError (one line) when the
+        configured directory cannot be used."""
+        if output is not None:
+            return None
+        return export_directory(self.user_config)
 
     def database_with_block(self, slug: str) -> MuscleDatabase:
         """The database, once it is known to hold the block `slug` (a cheap lookup, without counts):

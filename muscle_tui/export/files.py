@@ -102,16 +102,18 @@ def expand_user(path: str | os.PathLike[str]) -> Path:
 
 
 def resolve_output(
-    path: str | os.PathLike[str] | None, default_name: str, directory: Path | None = None
+    path: str | os.PathLike[str] | None, default_name: str, default_directory: Path | None = None
 ) -> Path:
     """The absolute file (or bundle directory) an export writes, from what the user gave.
 
-    Nothing given: `default_name` in `directory` (the current directory by default). `~` is
-    expanded. An existing directory, or a path ending in `/`, gets `default_name` inside; such a
-    directory is created (0700) when it does not exist yet. A name too long is one clear line.
+    Nothing given: `default_name` in `default_directory` (the configured export directory, say),
+    else in the current directory; `default_directory` is used for nothing else, so a relative
+    path given stays relative to the current directory. `~` is expanded. An existing directory, or
+    a path ending in `/`, gets `default_name` inside; such a directory is created (0700) when it
+    does not exist yet. A name too long is one clear line.
     """
     if path is None or not str(path).strip():
-        base = expand_user(directory) if directory is not None else Path.cwd()
+        base = expand_user(default_directory) if default_directory is not None else Path.cwd()
         return (base / default_name).absolute()
     text = os.fspath(path)
     chosen = expand_user(text)
@@ -127,9 +129,15 @@ def resolve_output(
     return chosen.absolute()
 
 
-def resolve_output_directory(path: str | os.PathLike[str] | None, directory: Path | None = None) -> Path:
-    """The absolute directory an export of many blocks writes into, created (0700) if missing."""
-    chosen = expand_user(path) if path is not None else (directory or Path.cwd())
+def resolve_output_directory(
+    path: str | os.PathLike[str] | None, default_directory: Path | None = None
+) -> Path:
+    """The absolute directory an export of many blocks writes into, created (0700) if missing:
+    `path`, else `default_directory` (used only when no path is given), else the current one."""
+    if path is not None:
+        chosen = expand_user(path)
+    else:
+        chosen = expand_user(default_directory) if default_directory is not None else Path.cwd()
     chosen = chosen.absolute()
     try:
         if chosen.exists() and not chosen.is_dir():

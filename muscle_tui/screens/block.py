@@ -27,6 +27,7 @@ from muscle_tui.screens.block_exports import export_block_csv, export_block_json
 from muscle_tui.screens.block_messages import BrowseFailed, StatsLoaded
 from muscle_tui.screens.block_panes import FeedbackPane, ParticipantsPane
 from muscle_tui.screens.block_sessions import SessionsPane
+from muscle_tui.screens.export_history import ExportRecorded, LastExport
 from muscle_tui.screens.latest_query import LatestQuery
 from muscle_tui.screens.session import SessionScreen
 from muscle_tui.text import printable
@@ -96,6 +97,7 @@ class BlockScreen(Screen[None]):
             yield TabPane("Participants (p)", id="participants-tab")
             yield TabPane("Feedback (f)", id="feedback-tab")
             yield TabPane("Overview (o)", id="overview-tab")
+        yield LastExport()
         yield Footer()
 
     def on_unmount(self) -> None:
@@ -185,3 +187,7 @@ class BlockScreen(Screen[None]):
     def action_export_csv(self) -> None:
         """Open the CSV export form for this block."""
         export_block_csv(self.app, self.database, self.block)
+
+    @on(ExportRecorded)
+    def _show_last_export(self, message: ExportRecorded) -> None:
+        self.query_one(LastExport).show_recorded(message)

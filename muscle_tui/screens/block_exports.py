@@ -46,6 +46,8 @@ def json_export_job(
         title=lambda output: f"Exporting {slug} to {output.name}",
         unit="objects",
         run=run,
+        format="JSON bundle",
+        block=slug,
     )
 
 

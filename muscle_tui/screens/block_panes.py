@@ -1,7 +1,8 @@
 """The Participants and Feedback tabs of the Block screen.
 
-Participants are a paged table (widgets/paged_table.py) by id, filtered on their ids as you type;
-the line under it shows the highlighted participant's hash and access info whole. Feedback is every
+Participants are a paged table (widgets/paged_table.py) by id, filtered on their ids as you type
+(`/` goes to the filter, Escape clears it); the line under it shows the highlighted participant's
+hash and access info whole, so their columns may be cut to fit the width. Feedback is every
 feedback text of the block, whole, with its id, in one scrolling column. Each tab loads when it is
 first shown.
 """
@@ -16,7 +17,7 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
@@ -32,10 +33,14 @@ from muscle_tui.db.stream import Snapshot
 from muscle_tui.errors import ExportCancelled
 from muscle_tui.screens.block_format import whole_text
 from muscle_tui.screens.block_messages import BrowseFailed, FeedbackLoaded
+from muscle_tui.screens.block_sessions import FILTER_PLACEHOLDER
 from muscle_tui.screens.formatting import number, plain
 from muscle_tui.screens.latest_query import LatestQuery
 from muscle_tui.text import escape_controls, printable
+from muscle_tui.widgets.fit_columns import FitColumn
+from muscle_tui.widgets.fitted_table import FittedPagedTable
 from muscle_tui.widgets.paged_table import PagedColumn, PagedSource, PagedTable, one_line_failure
+from muscle_tui.widgets.table_filter import TextFilteredPane
 
 PARTICIPANT_COLUMNS = (
     PagedColumn("id", "Partic.", 8, right=True),
@@ -46,6 +51,14 @@ PARTICIPANT_COLUMNS = (
     PagedColumn("sessions", "Sessions", 8, right=True),
     PagedColumn("profile", "Profile", 7, right=True),
 )
+PARTICIPANT_KEYS = tuple(column.key for column in PARTICIPANT_COLUMNS)
+# The counts keep their width; participant_id_url, the hash and the access info share the rest (the
+# line under the table shows the last two whole, and a narrow table leaves out the access info).
+PARTICIPANT_FITS = {
+    "participant_url": FitColumn("participant_url", grow=2, minimum=16, maximum=32),
+    "hash": FitColumn("hash", grow=1, minimum=8, maximum=36),
+    "access": FitColumn("access", grow=2, minimum=12, drop=1),
+}
 
 
 @dataclass(frozen=True)
@@ -82,7 +95,8 @@ class ParticipantSource:
 
     def cells(self, row: Any) -> Sequence[object]:
         """The participant's cells (long values cut; the details line shows them whole)."""
-        return participant_cells(row)
+        every = dict(zip(PARTICIPANT_KEYS, participant_cells(row), strict=True))
+        return [every[column.key] for column in self.columns]
 
     def sorted_by(self, sort: str, descending: bool) -> PagedSource:
         """Participants are listed by id only."""
@@ -102,8 +116,10 @@ def participant_cells(row: ParticipantRow) -> tuple[object, ...]:
     )
 
 
-class ParticipantsPane(Vertical):
+class ParticipantsPane(TextFilteredPane):
     """A text filter, the participants table, the highlighted participant whole, and a status line."""
+
+    filter_selector = "#participant-text"
 
     def __init__(self, database: MuscleDatabase, block_slug: str) -> None:
         super().__init__(id="participants-pane")
@@ -112,8 +128,9 @@ class ParticipantsPane(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="browse-filters"):
-            yield Input(placeholder="participant id or participant_id_url contains…", id="participant-text")
-        yield PagedTable(self.database, ParticipantSource(self.block_slug), id="participants")
+            yield Input(placeholder=FILTER_PLACEHOLDER, id="participant-text")
+        source = ParticipantSource(self.block_slug)
+        yield FittedPagedTable(self.database, source, fits=PARTICIPANT_FITS, id="participants")
         yield Static("", id="participant-details", classes="details", markup=False)
         yield Static("", id="participants-status", classes="status", markup=False)
 
@@ -121,6 +138,11 @@ class ParticipantsPane(Vertical):
     def table(self) -> PagedTable:
         """The participants table."""
         return self.query_one("#participants", PagedTable)
+
+    @property
+    def filter_table(self) -> PagedTable:
+        """The table the participant filter narrows."""
+        return self.table
 
     @on(Input.Changed, "#participant-text")
     def _text_typed(self, event: Input.Changed) -> None:

@@ -2,9 +2,12 @@
 
 Each session is a row (id, participant, started, finished or "unfinished", duration, final score,
 results), fetched from the database by keyset as the view needs it (widgets/paged_table.py). A Select
-chooses all, finished or unfinished sessions and an Input filters on participant ids; every change
-starts the query again and cancels the one still running (the table's LatestQuery), so typing
-costs no more than the last query.
+chooses all, finished or unfinished sessions and an Input filters on participant ids (`/` goes to
+it, Escape clears it); every change starts the query again and cancels the one still running (the
+table's LatestQuery), so typing costs no more than the last query.
+
+The columns fit the width: on a narrow terminal the Finished column leaves first (Duration then
+says which sessions are unfinished), then participant_id_url.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 
 from muscle_tui.db.browse import SessionQuery, SessionRow, count_sessions, session_key, session_page
@@ -26,9 +29,13 @@ from muscle_tui.db.stream import Snapshot
 from muscle_tui.screens.block_format import score_text, timestamp
 from muscle_tui.screens.formatting import format_duration, number, plain, right
 from muscle_tui.text import escape_controls
+from muscle_tui.widgets.fit_columns import FitColumn
+from muscle_tui.widgets.fitted_table import FittedPagedTable
 from muscle_tui.widgets.paged_table import PagedColumn, PagedSource, PagedTable
+from muscle_tui.widgets.table_filter import TextFilteredPane
 
 UNFINISHED = "unfinished"
+FILTER_PLACEHOLDER = "(/) participant id or participant_id_url contains…"
 STATUS_CHOICES = (("All sessions", "all"), ("Finished", "finished"), ("Unfinished", "unfinished"))
 SESSION_COLUMNS = (
     PagedColumn("id", "Session", 8, sort="id", right=True),
@@ -40,21 +47,34 @@ SESSION_COLUMNS = (
     PagedColumn("score", "Score", 8, sort="final_score", right=True),
     PagedColumn("results", "Results", 9, sort="results", right=True),
 )
+SESSION_KEYS = tuple(column.key for column in SESSION_COLUMNS)
 SORT_LABELS = {column.sort: column.label for column in SESSION_COLUMNS}
+# Numbers and times keep their width; participant_id_url takes what is left (up to 32 cells) and
+# leaves a narrow table after Finished.
+SESSION_FITS = {
+    "participant_url": FitColumn("participant_url", grow=1, minimum=10, maximum=32, drop=1),
+    "finished": FitColumn("finished", drop=2),
+}
 
 
-def session_cells(row: SessionRow) -> tuple[object, ...]:
-    """A session as the table shows it: values literal, an unfinished session said so."""
-    finished: Text = (
-        Text(timestamp(row.finished_at)) if row.finished_at is not None else Text(UNFINISHED, style="italic")
-    )
+def session_cells(row: SessionRow, finished_shown: bool = True) -> tuple[object, ...]:
+    """A session as the table shows it: values literal, an unfinished session said so (in the
+    Duration column when the Finished column is not shown)."""
+    unfinished = Text(UNFINISHED, style="italic")
+    finished = Text(timestamp(row.finished_at)) if row.finished_at is not None else unfinished
+    if row.duration_seconds is not None:
+        duration = right(format_duration(row.duration_seconds))
+    elif row.finished_at is None and not finished_shown:
+        duration = Text(UNFINISHED, style="italic", justify="right")
+    else:
+        duration = right("")
     return (
         number(row.id),
         number(row.participant_id),
         plain(row.participant_url_id),
         timestamp(row.started_at),
         finished,
-        right("" if row.duration_seconds is None else format_duration(row.duration_seconds)),
+        duration,
         right(score_text(row.final_score)),
         number(row.results),
     )
@@ -98,22 +118,26 @@ class SessionSource:
         return str(row.id)
 
     def cells(self, row: Any) -> Sequence[object]:
-        """The session's cells."""
-        return session_cells(row)
+        """The session's cells, in the columns shown."""
+        keys = [column.key for column in self.columns]
+        every = dict(zip(SESSION_KEYS, session_cells(row, finished_shown="finished" in keys), strict=True))
+        return [every[key] for key in keys]
 
     def sorted_by(self, sort: str, descending: bool) -> PagedSource:
         """The same sessions in another order."""
         return replace(self, query=replace(self.query, sort=sort, descending=descending))
 
 
-class SessionsTable(PagedTable):
+class SessionsTable(FittedPagedTable):
     """The sessions table: Enter opens the highlighted session."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Open session")]
+    BINDINGS = [Binding("enter", "select_cursor", "Open")]
 
 
-class SessionsPane(Vertical):
+class SessionsPane(TextFilteredPane):
     """The filters, the sessions table and its status line."""
+
+    filter_selector = "#session-text"
 
     def __init__(self, database: MuscleDatabase, block_slug: str) -> None:
         super().__init__(id="sessions-pane")
@@ -123,14 +147,20 @@ class SessionsPane(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="browse-filters"):
             yield Select(STATUS_CHOICES, value="all", allow_blank=False, id="session-status")
-            yield Input(placeholder="participant id or participant_id_url contains…", id="session-text")
-        yield SessionsTable(self.database, SessionSource(SessionQuery(self.block_slug)), id="sessions")
+            yield Input(placeholder=FILTER_PLACEHOLDER, id="session-text")
+        source = SessionSource(SessionQuery(self.block_slug))
+        yield SessionsTable(self.database, source, fits=SESSION_FITS, id="sessions")
         yield Static("", id="sessions-status", classes="status", markup=False)
 
     @property
     def table(self) -> PagedTable:
         """The sessions table."""
         return self.query_one("#sessions", PagedTable)
+
+    @property
+    def filter_table(self) -> PagedTable:
+        """The table the participant filter narrows."""
+        return self.table
 
     @property
     def source(self) -> SessionSource:

@@ -20,15 +20,39 @@ from muscle_tui.export.json import default_json_name, write_json_bundle
 from muscle_tui.messages import BlocksLoaded, CatalogFailed
 from muscle_tui.screens.block import BlockScreen
 from muscle_tui.screens.block_exports import export_block_csv, export_block_json
+from muscle_tui.screens.export_history import ExportRecorded, LastExport
 from muscle_tui.screens.formatting import format_date, number, plain, printable, right
 from muscle_tui.screens.latest_query import LatestQuery
 from muscle_tui.text import escape_controls
+from muscle_tui.widgets.fit_columns import FitColumn
+from muscle_tui.widgets.fitted_table import FittedTable, TableColumn, TableRow
+from muscle_tui.widgets.table_filter import TableFilter, filtered_status
 
-NAME_WIDTH = 20
+# Counts and dates keep their width; names take the room left, slugs and rules a share of it. On a
+# narrow terminal the rules leave first, then the last and first session dates (the line under the
+# table shows the highlighted block's rules).
+BLOCK_COLUMNS = (
+    TableColumn("Phase", FitColumn("phase"), right=True),
+    TableColumn("#", FitColumn("index"), right=True),
+    TableColumn("Name", FitColumn("name", grow=2, minimum=16)),
+    TableColumn("Slug", FitColumn("slug", grow=1, minimum=16)),
+    TableColumn("Sessions", FitColumn("sessions"), right=True),
+    TableColumn("Partic.", FitColumn("participants"), right=True),
+    TableColumn("Results", FitColumn("results"), right=True),
+    TableColumn("First", FitColumn("first", drop=2)),
+    TableColumn("Last", FitColumn("last", drop=3)),
+    TableColumn("Rules", FitColumn("rules", grow=1, drop=4)),
+)
+
+
+class BlockTable(FittedTable):
+    """The blocks table; Enter opens the highlighted block."""
 
 
 class BlocksScreen(Screen[None]):
-    """A table of an experiment's blocks; the export bindings act on the highlighted block.
+    """An experiment's blocks, one row each: phase and position, name and slug, sessions (finished /
+    total), participants, results, the first and last session dates (UTC) and the rules. Enter opens
+    the highlighted block, `j` and `c` export it, `/` filters the rows by name, slug or rules.
 
     Each export format is a binding (and a palette command) that asks for its options and then
     runs the export flow: `j` opens the path dialog, `c` the CSV export form.
@@ -38,7 +62,8 @@ class BlocksScreen(Screen[None]):
         Binding("escape", "back", "Back"),
         Binding("j", "export_json", "Export JSON"),
         Binding("c", "export_csv", "Export CSV"),
-        Binding("r", "reload", "Reload"),
+        Binding("r", "reload", "Reload", show=False),  # the footer fits 80 columns
+        Binding("slash", "filter", "Filter"),
     ]
 
     def __init__(
@@ -57,23 +82,14 @@ class BlocksScreen(Screen[None]):
         if self.experiment.id is not None:
             heading = f"{self.experiment.name}  ({self.experiment.slug})"
         yield Static(printable(heading), id="heading", classes="heading", markup=False)
-        yield DataTable(id="blocks", cursor_type="row", zebra_stripes=True)
+        yield TableFilter("#blocks", "name, slug or rules contain…", id="blocks-filter")
+        yield BlockTable(BLOCK_COLUMNS, id="blocks")
         yield Static("", id="details", classes="details", markup=False)
         yield Static("", id="status", classes="status", markup=False)
+        yield LastExport()
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column(right("Phase"), key="phase")
-        table.add_column(right("#"), key="index")
-        table.add_column("Name", key="name", width=NAME_WIDTH)
-        table.add_column("Slug", key="slug")
-        table.add_column(right("Sessions"), key="sessions")
-        table.add_column(right("Partic."), key="participants")
-        table.add_column(right("Results"), key="results")
-        table.add_column("First", key="first")
-        table.add_column("Last", key="last")
-        table.add_column("Rules", key="rules")
         self.action_reload()
 
     def on_unmount(self) -> None:
@@ -82,18 +98,29 @@ class BlocksScreen(Screen[None]):
     @property
     def selected_block(self) -> BlockSummary | None:
         """The block under the table's cursor (None while the table is empty)."""
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return self.blocks.get(str(row_key.value))
+        key = self.query_one(BlockTable).cursor_key
+        return None if key is None else self.blocks.get(key)
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        """Clear the filter if there is one, else go back to the experiments."""
+        bar = self.query_one(TableFilter)
+        if bar.active:
+            bar.action_clear()
+        else:
+            self.app.pop_screen()
+
+    def action_filter(self) -> None:
+        """Filter the blocks by name, slug or rules as you type (Escape clears the filter)."""
+        self.query_one(TableFilter).open()
+
+    @on(TableFilter.Changed, "#blocks-filter")
+    def _filter_changed(self, event: TableFilter.Changed) -> None:
+        self.query_one(BlockTable).set_filter(event.text)
+        self._show_status()
 
     def action_reload(self) -> None:
         """Run the blocks query again (in a worker; the table shows a loading indicator)."""
-        self.query_one(DataTable).loading = True
+        self.query_one(BlockTable).loading = True
         self._load_blocks(self._loads.start())
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -113,12 +140,12 @@ class BlocksScreen(Screen[None]):
 
     @on(BlocksLoaded)
     def _show_blocks(self, message: BlocksLoaded) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
+        table = self.query_one(BlockTable)
         self.blocks = {}
+        rows = []
         for block in message.rows:
             self.blocks[block.slug] = block
-            table.add_row(
+            cells = (
                 number(block.phase_index),
                 number(block.index),
                 plain(block.name),
@@ -129,18 +156,27 @@ class BlocksScreen(Screen[None]):
                 format_date(block.first_session),
                 format_date(block.last_session),
                 plain(block.rules),
-                key=block.slug,
             )
+            rows.append(TableRow(block.slug, cells, (block.name, block.slug, block.rules)))
+        table.set_rows(rows)
         table.loading = False
-        if self.highlight in self.blocks:
+        if self.highlight in self.blocks and self.highlight in table.rows:
             table.move_cursor(row=table.get_row_index(self.highlight), scroll=True)
-        self.query_one("#status", Static).update(
-            "This experiment has no blocks."
-            if not message.rows
-            else f"{len(message.rows)} block(s). "
-            "Sessions: finished / total; first and last session dates in UTC."
-        )
-        table.focus()
+        self._show_status()
+        if not self.query_one(TableFilter).input.has_focus:
+            table.focus()
+
+    def _show_status(self) -> None:
+        table = self.query_one(BlockTable)
+        if not table.total:
+            text = "This experiment has no blocks."
+        elif table.filter_text:
+            text = filtered_status(table.row_count, table.total, "blocks", table.filter_text)
+        else:
+            text = f"{table.total} block(s). Sessions: finished / total; first and last session dates in UTC."
+        self.query_one("#status", Static).update(escape_controls(text))
+        if not table.row_count:
+            self.query_one("#details", Static).update("")
 
     @on(DataTable.RowHighlighted)
     def _show_details(self, event: DataTable.RowHighlighted) -> None:
@@ -152,12 +188,12 @@ class BlocksScreen(Screen[None]):
 
     @on(CatalogFailed)
     def _show_failure(self, message: CatalogFailed) -> None:
-        self.query_one(DataTable).loading = False
+        self.query_one(BlockTable).loading = False
         self.query_one("#status", Static).update(escape_controls(message.text))
         self.notify(message.text, severity="error", title="Cannot list the blocks", markup=False)
 
     def palette_commands(self) -> Iterable[SystemCommand]:
-        """The exports of the highlighted block."""
+        """The exports of the highlighted block; filtering the blocks."""
         yield SystemCommand(
             "Export block as JSON",
             "Write the highlighted block as MUSCLE's 7-file JSON bundle (zip)",
@@ -167,6 +203,11 @@ class BlocksScreen(Screen[None]):
             "Export block as CSV",
             "Open the CSV export form (fields, options, templates, preview) for the highlighted block",
             self.action_export_csv,
+        )
+        yield SystemCommand(
+            "Filter blocks",
+            "Show only those whose name, slug or rules contain a text (/)",
+            self.action_filter,
         )
 
     def action_export_json(self) -> None:
@@ -191,3 +232,7 @@ class BlocksScreen(Screen[None]):
         block = self.blocks.get(str(event.row_key.value))
         if block is not None:
             self.app.push_screen(BlockScreen(self.database, block, self.experiment))
+
+    @on(ExportRecorded)
+    def _show_last_export(self, message: ExportRecorded) -> None:
+        self.query_one(LastExport).show_recorded(message)

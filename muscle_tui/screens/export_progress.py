@@ -30,6 +30,7 @@ from muscle_tui.text import escape_controls
 
 ExportRun = Callable[[ProgressCallback, threading.Event], ExportResult]
 """An export to run: called in a worker thread with a progress callback and a cancel event."""
+CANCEL_HINT = "Escape cancels the export; nothing is left behind."
 
 
 def describe_progress(progress: ExportProgress, unit: str) -> str:
@@ -119,7 +120,12 @@ def running_exports(app: App[Any]) -> RunningExports:
 
 
 class ExportProgressScreen(ModalScreen[ExportOutcome]):
-    """Runs `run` and returns how it ended; `shown` is the last progress report on screen."""
+    """An export running: what it writes, how far it is, its rate and the time left. Escape
+    cancels it; the output appears only when complete, so a cancelled export leaves nothing behind.
+
+    Runs `run` in a worker thread and returns how it ended; `shown` is the last progress report on
+    screen.
+    """
 
     BINDINGS = [
         Binding("escape", "cancel_export", "Cancel export"),
@@ -128,11 +134,12 @@ class ExportProgressScreen(ModalScreen[ExportOutcome]):
         Binding("q,ctrl+c", "app.quit", "Quit (asks first)", show=False),
     ]
 
-    def __init__(self, title: str, run: ExportRun, unit: str = "objects") -> None:
+    def __init__(self, title: str, run: ExportRun, unit: str = "objects", hint: str = CANCEL_HINT) -> None:
         super().__init__()
         self.export_title = title
         self.export_run = run
         self.unit = unit
+        self.hint = hint
         self.handle = ExportHandle()
         self.shown: ExportProgress | None = None
         self._exports = RunningExports()
@@ -150,7 +157,7 @@ class ExportProgressScreen(ModalScreen[ExportOutcome]):
             yield Static("Starting …", id="stage", markup=False)
             yield ProgressBar(total=None, show_eta=False, id="progress")
             yield Static("", id="rate", markup=False)
-            yield Static("Escape cancels the export; nothing is left behind.", classes="dialog-hint")
+            yield Static(self.hint, classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self._exports = running_exports(self.app)

@@ -40,8 +40,6 @@ PAGE_ROWS = 100
 MAX_PAGES = 4
 ASCENDING_MARK, DESCENDING_MARK = " ▲", " ▼"
 
-SORT = Binding.Group("Sort", compact=True)
-
 
 @dataclass
 class _PageFetched(Message, bubble=False):
@@ -69,9 +67,10 @@ class PagedTable(DataTable):
         Binding("enter", "select_cursor", "Open", show=False),
         Binding("home,ctrl+home", "first", "First", show=False),
         Binding("end,ctrl+end", "last", "Last", show=False),
-        Binding("less_than_sign", "sort_step(-1)", "Sort: previous column", key_display="<", group=SORT),
-        Binding("greater_than_sign", "sort_step(1)", "Sort: next column", key_display=">", group=SORT),
-        Binding("minus", "reverse", "Reverse", key_display="-"),
+        # Not in the footer (the header's ▲ shows the order; F1 lists these keys).
+        Binding("less_than_sign", "sort_step(-1)", "Sort: previous column", key_display="<", show=False),
+        Binding("greater_than_sign", "sort_step(1)", "Sort: next column", key_display=">", show=False),
+        Binding("minus", "reverse", "Reverse", key_display="-", show=False),
     ]
 
     @dataclass
@@ -178,6 +177,16 @@ class PagedTable(DataTable):
     def on_mount(self) -> None:
         if self.source is not None:
             self.show(self.source)
+
+    def show_columns(self, source: PagedSource) -> None:
+        """Show the rows of the window again, with the columns of `source` (the same rows as now)."""
+        cursor, top = self.cursor_row, round(self.scroll_y)
+        self.source, self._rebuilding = source, True
+        try:
+            self._set_columns(source)
+        finally:
+            self._rebuilding = False
+        self._rebuild(list(self.window), cursor, top)
 
     def on_unmount(self) -> None:
         self._pages.cancel()

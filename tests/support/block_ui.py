@@ -3,6 +3,9 @@ until a paged table, a tab or the Session screen has shown what it fetched."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -21,14 +24,20 @@ def paged_settled(table: PagedTable) -> bool:
     return not table.busy and table.error is None and table_settled(table)
 
 
-async def wait_for_paged(pilot: Pilot, selector: str = "#sessions") -> PagedTable:
-    """Wait until the Block screen's paged table `selector` has settled; returns it."""
+async def wait_for_paged(
+    pilot: Pilot, selector: str = "#sessions", showing: Callable[[Any], bool] | None = None
+) -> PagedTable:
+    """Wait until the Block screen's paged table `selector` has settled (on a source for which
+    `showing` is true, when given: a change just made may not have reached the table yet)."""
 
     def settled() -> bool:
         screen = pilot.app.screen
         if not isinstance(screen, BlockScreen):
             return False
-        return paged_settled(screen.query_one(selector, PagedTable))
+        table = screen.query_one(selector, PagedTable)
+        if showing is not None and (table.source is None or not showing(table.source)):
+            return False
+        return paged_settled(table)
 
     try:
         await wait_until(pilot, settled, f"the table {selector}")

@@ -206,7 +206,7 @@ async def test_status_and_participant_filters(browse_database) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_block(pilot)
         screen.query_one("#session-status", Select).value = "unfinished"
-        table = await wait_for_paged(pilot)
+        table = await wait_for_paged(pilot, showing=lambda source: source.query.status == "unfinished")
         unfinished = SessionQuery(THOUSAND, status="unfinished")
         with browse_database.snapshot() as snap:
             assert table.total == count_sessions(snap, unfinished) == SESSIONS // 10
@@ -216,19 +216,21 @@ async def test_status_and_participant_filters(browse_database) -> None:
 
         await pilot.click("#session-text")
         await pilot.press(*"p00")  # any case: participant_id_url P0001 … P0099
-        table = await wait_for_paged(pilot)
+        table = await wait_for_paged(pilot, showing=lambda source: source.query.participant_text == "p00")
         both = SessionQuery(THOUSAND, status="unfinished", participant_text="p00")
         assert ids(table) == first_sessions(browse_database, both) == [10, 20, 40, 50, 70, 80]
         assert table.total == 6
         assert "participant contains 'p00'" in status(screen)
 
         screen.query_one("#session-status", Select).value = "all"
-        table = await wait_for_paged(pilot)
+        table = await wait_for_paged(pilot, showing=lambda source: source.query.status == "all")
         text_only = SessionQuery(THOUSAND, participant_text="p00")
         assert ids(table) == first_sessions(browse_database, text_only)
 
         screen.query_one("#session-text", Input).value = "no such participant"
-        table = await wait_for_paged(pilot)
+        table = await wait_for_paged(
+            pilot, showing=lambda source: source.query.participant_text == "no such participant"
+        )
         assert table.total == 0 and table.row_count == 0
         assert status(screen) == "No session matches the filters."
 
