@@ -1,10 +1,15 @@
 """The CSV export form of one block: MUSCLE's fields, options and templates, with a live preview.
 
-The form mirrors MUSCLE's admin "Export CSV" page (EXPORTING.md, items 1-12): three groups of
-checkboxes, a template selector with *Load template*, the output path, *Export CSV* and *Back*,
-plus *Save as template…*. The same selection can be written as Parquet instead (the format
-choice beside the path). Whenever the form changes, the first rows of the CSV it would write are
-shown below it (`widgets/csv_preview.py`).
+The form mirrors MUSCLE's admin "Export CSV" page (EXPORTING.md, items 1-12): three lists of
+fields and options (arrows and space; `a` all, `n` none), a template selector that applies the
+template chosen at once and shows *custom* once the form differs from it, the output path,
+*Export CSV* and *Back*, plus *Save as template…*. The same selection can be written as Parquet
+instead (the format choice beside the path). Whenever the form changes, the first rows of the CSV
+it would write are shown below it (`widgets/csv_preview.py`).
+
+The form opens on the template last exported with (`muscle_tui/user_state.py`) when it still
+exists, else on the config file's `[export] csv_template`, else on `wide`; it suggests the folder
+last exported to while it exists.
 """
 
 from __future__ import annotations
@@ -24,17 +29,13 @@ from textual.widgets import Button, Footer, Header, Input, Label, RadioSet, Stat
 from muscle_tui.db.catalog import BlockSummary
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.db.filters import SessionFilter
-from muscle_tui.errors import MuscleTuiError
 from muscle_tui.export.csv import (
-    BUILTIN_ORDER,
     DEFAULT_TEMPLATE,
     CsvPreview,
     CsvSelection,
     CsvTemplate,
     default_csv_name,
     load_templates,
-    save_template,
-    user_templates_dir,
     write_csv,
 )
 from muscle_tui.export.parquet import (
@@ -44,18 +45,17 @@ from muscle_tui.export.parquet import (
     write_parquet,
 )
 from muscle_tui.export.progress import ExportResult, ProgressCallback
-from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
 from muscle_tui.screens.export_flow import ExportJob, run_export_flow, suggested_path
 from muscle_tui.screens.export_progress import Outcome
 from muscle_tui.screens.formatting import format_size, printable
-from muscle_tui.screens.save_template import SaveTemplateDialog
 from muscle_tui.text import escape_controls
+from muscle_tui.user_state import UserStateError, first_warning, load_user_state, remember_export
 from muscle_tui.widgets.csv_preview import CsvPreviewPane, PreviewKey
 from muscle_tui.widgets.filter_fields import FilterFields
 from muscle_tui.widgets.format_choice import FormatChoice, with_format_suffix
 from muscle_tui.widgets.preview_table import PreviewTable
 from muscle_tui.widgets.selection_form import SelectionForm
-from muscle_tui.widgets.template_picker import TemplatePicker
+from muscle_tui.widgets.template_picker import CUSTOM, TemplatePicker, start_template
 
 WIDE_WARNING_COLUMNS = 1000
 SPREADSHEET_COLUMN_LIMIT = 16_384
@@ -88,13 +88,18 @@ def utc_now() -> datetime:
 
 
 class ExportCsvScreen(Screen[None]):
-    """MUSCLE's CSV export form for `block`, opened on the `wide` template, writing CSV or Parquet."""
+    """Export the block's sessions and results as CSV (or Parquet), choosing MUSCLE's fields and options.
+
+    Tab moves between the template selector, the three lists, the filters and the output path. In a
+    list, the arrows move, space toggles, `a` selects all and `n` none. Choosing a template applies
+    it at once; the selector shows *custom* once the form differs from it. Enter in the output path
+    (or ctrl+r) exports.
+    """
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+r", "export", "Export"),
-        Binding("ctrl+l", "load_template", "Load template"),
         Binding("ctrl+s", "save_template", "Save template"),
         Binding("left_square_bracket", "page_columns(-1)", "Prev cols"),
         Binding("right_square_bracket", "page_columns(1)", "Next cols"),
@@ -114,6 +119,7 @@ class ExportCsvScreen(Screen[None]):
         # The path the form suggested: while the output field holds it, each export suggests anew.
         self._suggested = ""
         self._exporting = False
+        self._state = load_user_state()
 
     def compose(self) -> ComposeResult:
         templates, errors = load_templates()
@@ -121,11 +127,16 @@ class ExportCsvScreen(Screen[None]):
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             title = "Some templates could not be read"
             self.notify(f"{errors[0]}{more}", title=title, severity="warning", markup=False)
-        first = templates[0] if templates else None
-        start = next((t for t in templates if t.name == DEFAULT_TEMPLATE), first)
+        if (warning := first_warning(self._state)) is not None:
+            self.notify(warning, title="Remembered choices not used", severity="warning", markup=False)
+        by_name = {template.name: template for template in templates}
+        start_name, problem = start_template(by_name, self._state.csv_template)
+        if problem is not None:
+            self.notify(problem, title="Config file", severity="warning", markup=False)
+        start = by_name.get(start_name) if start_name is not None else None
         if start is not None:
             self._template_name = start.name
-        self._suggested = str(suggested_path(self._default_name()))
+        self._suggested = self._suggestion(self._default_name())
         yield Header()
         yield Static(
             printable(f"Export CSV — {self.block.name or '(no name)'} ({self.block.slug})"),
@@ -164,10 +175,18 @@ class ExportCsvScreen(Screen[None]):
         name = default_parquet_name if self.file_format == "parquet" else default_csv_name
         return name(self.block.slug, self._template_name, now=utc_now())
 
+    def _suggestion(self, default_name: str) -> str:
+        """`default_name` in the folder last exported to while it exists, else where the export
+        flow suggests (the config's export directory or the current folder)."""
+        folder = self._state.export_folder
+        if folder is not None and folder.is_dir():
+            return str(folder / default_name)
+        return str(suggested_path(default_name))
+
     def _suggest(self, output: Input, default_name: str) -> None:
-        """Show `default_name` in the current folder in the output field, unless the user typed a path."""
+        """Show `default_name` in the suggested folder in the output field, unless the user typed a path."""
         if output.value.strip() == self._suggested:
-            self._suggested = str(suggested_path(default_name))
+            self._suggested = self._suggestion(default_name)
             output.value = self._suggested
 
     def on_mount(self) -> None:
@@ -176,7 +195,7 @@ class ExportCsvScreen(Screen[None]):
 
     @property
     def selection(self) -> CsvSelection:
-        """The selection the checkboxes describe."""
+        """The selection the lists describe."""
         return self.query_one(SelectionForm).selection
 
     @property
@@ -202,17 +221,41 @@ class ExportCsvScreen(Screen[None]):
     # -----------------------------------------------------------------------------------------
     # Templates.
 
-    def action_load_template(self) -> None:
-        """Set the checkboxes from the template chosen in the selector."""
-        self.query_one(TemplatePicker).load()
+    @property
+    def template_name(self) -> str:
+        """The template last applied (what the file name says), whether or not the form still holds it."""
+        return self._template_name
+
+    def matches(self, template: CsvTemplate) -> bool | None:
+        """Whether the form holds `template` (Excel-safe and the time zone aside); None while the
+        filters cannot be read."""
+        filters = self.query_one(FilterFields).check_quietly()
+        if filters is None:
+            return None
+        return self.selection.replace(excel_safe=False) == template.selection and filters == template.filters
+
+    def _show_template_state(self) -> None:
+        """The selector shows the template last applied while the form holds it, else *custom*."""
+        template = self.templates.get(self._template_name)
+        matched = self.matches(template) if template is not None else False
+        if matched is not None:
+            self.query_one(TemplatePicker).show(self._template_name if matched else CUSTOM)
 
     @on(TemplatePicker.Chosen)
     def _template_chosen(self, message: TemplatePicker.Chosen) -> None:
-        """Set the checkboxes to the template's selection, and the default file name to its name."""
-        self.query_one(SelectionForm).apply(message.template.selection)
-        self.query_one(FilterFields).apply(message.template.filters)
-        self._template_name = message.template.name
+        """Apply the template at once: its selection and filters, and its name in the file name."""
+        template = message.template
+        if template.name == self._template_name and self.matches(template):
+            return  # the selector showing what the form holds (as it mounts)
+        self.query_one(SelectionForm).apply(template.selection)
+        self.query_one(FilterFields).apply(template.filters)
+        self._template_name = template.name
         self._suggest(self.query_one("#output-path", Input), self._default_name())
+
+    @on(TemplatePicker.CustomChosen)
+    def _custom_chosen(self) -> None:
+        """Choosing *custom* changes nothing: the selector says again what the form holds."""
+        self._show_template_state()
 
     # -----------------------------------------------------------------------------------------
     # The preview (widgets/csv_preview.py): it keeps the block's facts while only the selection
@@ -231,6 +274,7 @@ class ExportCsvScreen(Screen[None]):
     @on(SelectionForm.Changed)
     @on(FilterFields.Changed)
     def _form_changed(self, event: SelectionForm.Changed | FilterFields.Changed) -> None:
+        self._show_template_state()
         if self.preview_pane.schedule(filters_changed=isinstance(event, FilterFields.Changed)):
             self.preview_pending = True
 
@@ -342,6 +386,7 @@ class ExportCsvScreen(Screen[None]):
         finally:
             self._exporting = False
         if outcome.outcome is Outcome.WRITTEN and outcome.result is not None:
+            self._remember(Path(outcome.result.path).parent)
             self.last_result = outcome.result
             summary = self.query_one("#export-result", Static)
             summary.update(describe_result(outcome.result))
@@ -353,38 +398,30 @@ class ExportCsvScreen(Screen[None]):
         elif outcome.outcome is Outcome.KEPT:
             path.focus()
 
+    def _remember(self, folder: Path) -> None:
+        """Remember this export's template and folder for the next form (a warning if it cannot)."""
+        try:
+            remember_export(self._template_name, folder)
+        except UserStateError as exc:
+            self.notify(str(exc), title="Choices not remembered", severity="warning", markup=False)
+            return
+        self._state = load_user_state()
+
     # -----------------------------------------------------------------------------------------
     # Save as template.
 
     @on(Button.Pressed, "#save-template")
     def action_save_template(self) -> None:
-        """Ask for a name and save the current selection as a user template."""
-        self._save_template()
+        """Ask for a name and save the current selection and filters as a user template."""
+        if (checked := self.query_one(FilterFields).check()) is not None:
+            self.query_one(TemplatePicker).save_as(self.selection, checked[0])
 
-    @work(exclusive=True, group="csv-template")
-    async def _save_template(self) -> None:
-        if (checked := self.query_one(FilterFields).check()) is None:
-            return
-        selection, filters, directory = self.selection, checked[0], user_templates_dir()
-        reserved = set(BUILTIN_ORDER) | {t.name for t in self.templates.values() if t.builtin}
-        answer = await self.app.push_screen_wait(SaveTemplateDialog(directory, reserved))
-        if answer is None:
-            return
-        name, label = answer
-        path = directory / f"{name}.toml"
-        replace = path.exists()
-        if replace and not await self.app.push_screen_wait(ConfirmReplaceDialog(path)):
-            return
-        try:
-            saved = save_template(
-                name, label, selection, filters=filters, replace=replace, directory=directory
-            )
-        except MuscleTuiError as exc:
-            self.notify(str(exc), title="Template not saved", severity="error", markup=False)
-            return
-        templates, _errors = load_templates()
-        self.query_one(TemplatePicker).set_templates(templates, select=name)
-        self.notify(str(saved), title=f"Template {name!r} saved", timeout=5, markup=False)
+    @on(TemplatePicker.Saved)
+    def _template_saved(self, message: TemplatePicker.Saved) -> None:
+        """The form now holds the template just saved: the selector and the file name say so."""
+        self._template_name = message.name
+        self._show_template_state()
+        self._suggest(self.query_one("#output-path", Input), self._default_name())
 
     @on(Button.Pressed, "#back")
     def action_back(self) -> None:

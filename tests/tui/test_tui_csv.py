@@ -1,4 +1,4 @@
-"""The CSV export form: templates, checkboxes, live preview, export, save as template (demo database)."""
+"""The CSV export form: templates, field lists, live preview, export, save as template (demo database)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import URL
-from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from muscle_tui.app import MuscleApp
 from muscle_tui.cli import main
@@ -40,6 +40,8 @@ from muscle_tui.widgets.preview_table import (
     PreviewTable,
     preview_cell,
 )
+from muscle_tui.widgets.selection_form import FieldList, SelectionForm
+from muscle_tui.widgets.template_picker import CUSTOM
 from tests.support.tui import (
     run_async,
     wait_for_palette_match,
@@ -77,7 +79,19 @@ async def open_csv_form(pilot, down: int = 0) -> ExportCsvScreen:
 
 
 def ticked(screen: ExportCsvScreen) -> set[str]:
-    return {checkbox.id.removeprefix("csv-") for checkbox in screen.query(Checkbox) if checkbox.value}
+    return screen.query_one(SelectionForm).chosen
+
+
+def set_chosen(screen: ExportCsvScreen, key: str, chosen: bool) -> None:
+    """Select or unselect the field or option `key` in the form's lists."""
+    screen.query_one(SelectionForm).set_chosen(key, chosen)
+
+
+async def choose_template(pilot, screen: ExportCsvScreen, name: str) -> None:
+    """Choose `name` in the selector (it applies at once) and wait for its preview."""
+    screen.query_one("#template", Select).value = name
+    await wait_until(pilot, lambda: screen.template_name == name, f"the template {name}")
+    await wait_for_preview(pilot, screen)
 
 
 def keys_of(selection: CsvSelection) -> set[str]:
@@ -124,8 +138,9 @@ async def test_the_form_opens_on_wide_with_muscles_fields_and_a_preview(demo_dat
         )
 
         labels = {
-            checkbox.id.removeprefix("csv-"): str(checkbox.label)
-            for checkbox in screen.query("#field-groups Checkbox")
+            option.value: str(option.prompt)
+            for field_list in screen.query(FieldList)
+            for option in (field_list.get_option_at_index(i) for i in range(field_list.option_count))
         }
         assert labels == {
             **SESSION_FIELDS,
@@ -140,7 +155,7 @@ async def test_the_form_opens_on_wide_with_muscles_fields_and_a_preview(demo_dat
 
         selector = screen.query_one("#template", Select)
         assert selector.value == "wide"
-        assert [value for _prompt, value in choices(selector)] == TEMPLATE_ORDER
+        assert [value for _prompt, value in choices(selector)] == [*TEMPLATE_ORDER, CUSTOM]
         assert (
             list(BUILTIN_ORDER) == TEMPLATE_ORDER and len(TEMPLATE_ORDER) == 11
         )  # MUSCLE's ten, muscle_2026
@@ -171,15 +186,17 @@ async def test_whole_flow_load_a_template_toggle_a_field_and_export(demo_databas
         for _ in range(TEMPLATE_ORDER.index("long_results")):
             await pilot.press("down")
         await pilot.press("enter")
-        await pilot.press("tab", "enter")
+        await wait_until(pilot, lambda: screen.template_name == "long_results", "the template applied")
         await wait_for_preview(pilot, screen)
         long_results = find_template("long_results").selection
         assert ticked(screen) == keys_of(long_results)
         assert Path(screen.query_one("#output-path", Input).value).name.startswith(f"{slug}-long_results-")
 
-        comment = screen.query_one("#csv-result_comment", Checkbox)
-        while app.focused is not comment:
+        results = screen.query_one("#csv-result-fields", FieldList)
+        while app.focused is not results:
             await pilot.press("tab")
+        for _ in range(list(RESULT_FIELDS).index("result_comment")):
+            await pilot.press("down")
         await pilot.press("space")
         expected = long_results.replace(
             result_fields=(
@@ -212,20 +229,16 @@ async def test_choosing_muscle_2026_greys_the_boxes_out_and_previews_its_fixed_l
     app = MuscleApp(database=demo_database)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_csv_form(pilot)
-        screen.query_one("#template", Select).value = "muscle_2026"
-        await pilot.press("ctrl+l")
-        await wait_for_preview(pilot, screen)
+        await choose_template(pilot, screen, "muscle_2026")
         assert screen.selection.layout == "muscle_2026"
-        assert all(checkbox.disabled for checkbox in screen.query("#field-groups Checkbox"))
+        assert all(field_list.disabled for field_list in screen.query(FieldList))
         expected = preview_csv(demo_database, screen.block.slug, find_template("muscle_2026").selection, 20)
         assert screen.preview == expected
         assert expected.header[:3] == ["session__id", "participant__id", "participant__country_code"]
 
-        screen.query_one("#template", Select).value = "wide"
-        await pilot.press("ctrl+l")
-        await wait_for_preview(pilot, screen)
+        await choose_template(pilot, screen, "wide")
         assert screen.selection == find_template("wide").selection
-        assert not any(checkbox.disabled for checkbox in screen.query(Checkbox))
+        assert not any(field_list.disabled for field_list in screen.query(FieldList))
 
 
 @run_async
@@ -233,10 +246,9 @@ async def test_loading_long_profile_sets_the_boxes_but_keeps_excel_safe(demo_dat
     app = MuscleApp(database=demo_database)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_csv_form(pilot)
-        screen.query_one("#csv-excel_safe", Checkbox).value = True
-        screen.query_one("#template", Select).value = "long_profile"
-        await pilot.press("ctrl+l")
-        await wait_for_preview(pilot, screen)
+        set_chosen(screen, "excel_safe", True)
+        await choose_template(pilot, screen, "long_profile")
+        assert screen.query_one("#template", Select).value == "long_profile", "Excel-safe is no change"
         long_profile = find_template("long_profile").selection
         assert ticked(screen) == keys_of(long_profile) | {"excel_safe"}
         assert screen.selection == long_profile.replace(excel_safe=True)
@@ -245,8 +257,9 @@ async def test_loading_long_profile_sets_the_boxes_but_keeps_excel_safe(demo_dat
         assert screen.preview == expected
         assert preview_cells(screen) == shown(expected)
 
-        screen.query_one("#csv-sort_columns", Checkbox).value = True
+        set_chosen(screen, "sort_columns", True)
         await wait_for_preview(pilot, screen)
+        assert screen.query_one("#template", Select).value == CUSTOM
         header, _rows = preview_cells(screen)
         assert header == sorted(expected.header)
 
@@ -265,7 +278,7 @@ async def test_quick_toggles_end_with_the_preview_of_the_last_selection(demo_dat
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_csv_form(pilot, down=2)
         for key in ("wide_format", "session_data", "export_profile", "block_id", "wide_format"):
-            screen.query_one(f"#csv-{key}", Checkbox).toggle()
+            screen.query_one(SelectionForm).set_chosen(key, key not in ticked(screen))
             await pilot.pause(0.01)
         await wait_for_preview(pilot, screen)
         # Never a preview of a selection the form no longer shows, not even for a moment.
@@ -294,14 +307,12 @@ async def test_excel_safe_neutralises_formulas_in_preview_and_file(demo_path, tm
         app = MuscleApp(database=database)
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_csv_form(pilot)
-            screen.query_one("#template", Select).value = "long"
-            await pilot.press("ctrl+l")
-            await wait_for_preview(pilot, screen)
+            await choose_template(pilot, screen, "long")
             header, rows = preview_cells(screen)
             given = header.index("given_response")
             assert rows[0][given] == '=HYPERLINK("http://x")'
 
-            screen.query_one("#csv-excel_safe", Checkbox).value = True
+            set_chosen(screen, "excel_safe", True)
             await wait_for_preview(pilot, screen)
             header, rows = preview_cells(screen)
             assert rows[0][given] == '\'=HYPERLINK("http://x")'
@@ -322,8 +333,8 @@ async def test_save_as_template_appears_in_the_selector_and_the_cli(demo_databas
     app = MuscleApp(database=demo_database)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_csv_form(pilot)
-        screen.query_one("#csv-final_score", Checkbox).value = False
-        screen.query_one("#csv-excel_safe", Checkbox).value = True
+        set_chosen(screen, "final_score", False)
+        set_chosen(screen, "excel_safe", True)
         saved_selection = screen.selection
 
         await pilot.press("ctrl+s")
@@ -340,7 +351,10 @@ async def test_save_as_template_appears_in_the_selector_and_the_cli(demo_databas
         assert app.screen is screen
 
         selector = screen.query_one("#template", Select)
-        assert selector.value == "my_wide"
+        assert selector.value == "my_wide" and screen.template_name == "my_wide"
+        assert Path(screen.query_one("#output-path", Input).value).name.startswith(
+            f"{screen.block.slug}-my_wide-"
+        )
         assert ("My wide export · user template", "my_wide") in choices(selector)
 
     path = user_templates_dir() / "my_wide.toml"
@@ -372,7 +386,7 @@ async def test_saving_over_a_user_template_asks_first(demo_database) -> None:
         await wait_until(pilot, path.is_file, "the first save")
         first = path.read_text()
 
-        screen.query_one("#csv-block_id", Checkbox).value = False
+        set_chosen(screen, "block_id", False)
         await save_as_mine()
         await wait_for_screen(pilot, ConfirmReplaceDialog)
         await pilot.press("n")
@@ -514,7 +528,7 @@ async def test_the_width_warning_follows_the_selection(demo_database, monkeypatc
         assert warning.display
         assert f"{screen.preview.total_columns:,} columns" in str(warning.render())
 
-        screen.query_one("#csv-wide_format", Checkbox).value = False
+        set_chosen(screen, "wide_format", False)
         await wait_for_preview(pilot, screen)
         assert screen.preview.total_columns < 200
         assert not warning.display
@@ -554,11 +568,9 @@ async def test_tab_reaches_every_control_in_form_order_and_scrolls_to_it_at_80x2
         form = screen.query_one("#csv-form")
         expected = [
             "template",
-            "load-template",
-            *(
-                f"csv-{key}"
-                for key in (*SESSION_FIELDS, *RESULT_FIELDS, *OPTIONS, "sort_columns", "excel_safe")
-            ),
+            "csv-session-fields",
+            "csv-result-fields",
+            "options",
             "filter-finished",
             "filter-after",
             "filter-before",
@@ -633,9 +645,7 @@ async def test_user_template_labels_are_shown_literally(demo_database, config_ho
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_csv_form(pilot)
         selector = screen.query_one("#template", Select)
-        assert choices(selector)[-1] == ("[bold]Odd[/bold] \\x1b[31m · user template", "odd")
-        selector.value = "odd"
-        await pilot.press("ctrl+l")
-        await wait_for_preview(pilot, screen)
+        assert choices(selector)[-2] == ("[bold]Odd[/bold] \\x1b[31m · user template", "odd")
+        await choose_template(pilot, screen, "odd")
         assert ticked(screen) == {"block_id"}
         assert preview_cells(screen)[0] == ["block_id"]

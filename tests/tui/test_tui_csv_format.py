@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import event
-from textual.widgets import Button, Checkbox, Input, Select, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from muscle_tui.app import MuscleApp
 from muscle_tui.db.filters import SessionFilter
@@ -21,7 +21,7 @@ from muscle_tui.screens.export_progress import ExportProgressScreen
 from muscle_tui.widgets.csv_preview import CsvPreviewPane
 from muscle_tui.widgets.format_choice import with_format_suffix
 from tests.support.tui import run_async, wait_for_preview, wait_until
-from tests.tui.test_tui_csv import SIZE, open_csv_form, preview_cells, shown
+from tests.tui.test_tui_csv import SIZE, choose_template, open_csv_form, preview_cells, set_chosen, shown
 
 # What only the facts' queries say: the block lookup, the counts, profile and session json keys.
 FACT_MARKERS = ("experiment_block", "count(", "any_scored", "json_each")
@@ -76,11 +76,9 @@ async def test_a_selection_change_reuses_the_facts_and_a_filter_change_learns_th
         assert facts is not None and facts.fits(slug, SessionFilter(), "UTC")
 
         with recorded(demo_database) as statements:
-            screen.query_one("#csv-result_comment", Checkbox).value = False
+            set_chosen(screen, "result_comment", False)
             await wait_for_preview(pilot, screen)
-            screen.query_one("#template", Select).value = "long_profile"
-            await pilot.press("ctrl+l")
-            await wait_for_preview(pilot, screen)
+            await choose_template(pilot, screen, "long_profile")
         assert fact_queries(statements) == []
         assert screen.preview_pane.facts is facts
         assert screen.preview == preview_csv(demo_database, slug, screen.selection, 20)
@@ -125,7 +123,7 @@ async def test_a_preview_of_another_state_of_the_form_is_never_shown(demo_databa
 
         # A result that arrives while the next preview is scheduled is dropped, even for the key
         # the form now has: the scheduled preview is the one shown.
-        screen.query_one("#csv-block_id", Checkbox).value = False
+        set_chosen(screen, "block_id", False)
         assert pane.schedule()
         pane.post_message(CsvPreviewPane.Ready(screen.preview_key(False), stale))
         await wait_for_preview(pilot, screen)
@@ -182,9 +180,8 @@ async def test_export_parquet_from_the_form(demo_database, tmp_path, template) -
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_csv_form(pilot)
         slug = screen.block.slug
-        screen.query_one("#template", Select).value = template
-        await pilot.press("ctrl+l")
-        await wait_for_preview(pilot, screen)
+        if template != screen.template_name:
+            await choose_template(pilot, screen, template)
         await choose_format(pilot, screen, "parquet")
         screen.query_one("#output-path", Input).value = str(output)
         await pilot.press("ctrl+r")

@@ -23,6 +23,7 @@ from muscle_tui.screens.blocks import BlocksScreen
 from muscle_tui.screens.experiments import ExperimentsScreen
 from muscle_tui.screens.export_csv import ExportCsvScreen
 from muscle_tui.screens.export_progress import ExportProgressScreen
+from muscle_tui.widgets.template_picker import CUSTOM
 from tests.support.tui import (
     table_settled,
     wait_for_preview,
@@ -34,6 +35,7 @@ from tests.support.tui import (
 
 COMFORTABLE = (120, 40)
 SMALL = (80, 24)
+LARGE = (200, 50)
 EXPORT_DIRECTORY = Path("/home/researcher/exports")
 EXPORT_TIME = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -69,7 +71,7 @@ async def open_form(pilot: Pilot) -> ExportCsvScreen:
 
 async def load(pilot: Pilot, screen: ExportCsvScreen, template: str) -> None:
     screen.query_one("#template", Select).value = template
-    await pilot.press("ctrl+l")
+    await wait_until(pilot, lambda: screen.template_name == template, f"the template {template}")
     await wait_for_preview(pilot, screen)
 
 
@@ -144,6 +146,22 @@ def test_csv_export_finished(snap_compare, demo_database, monkeypatch) -> None:
 
 def test_csv_form_at_80x24(snap_compare, demo_database) -> None:
     assert snap_compare(MuscleApp(database=demo_database), terminal_size=SMALL, run_before=open_form)
+
+
+def test_csv_form_at_200x50(snap_compare, demo_database) -> None:
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=LARGE, run_before=open_form)
+
+
+def test_csv_form_at_80x24_with_a_list_focused_and_custom(snap_compare, demo_database) -> None:
+    """Tab to the session fields, space on the first: the footer offers a/n, the selector says custom."""
+
+    async def run_before(pilot: Pilot) -> None:
+        screen = await open_form(pilot)
+        await pilot.press("tab", "space")
+        await wait_until(pilot, lambda: screen.query_one(Select).value == CUSTOM, "custom")
+        await wait_for_preview(pilot, screen)
+
+    assert snap_compare(MuscleApp(database=demo_database), terminal_size=SMALL, run_before=run_before)
 
 
 async def choose_parquet_by_keyboard(pilot: Pilot, screen: ExportCsvScreen) -> None:

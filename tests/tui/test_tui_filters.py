@@ -165,7 +165,7 @@ async def test_a_template_with_filters_fills_the_fields_and_saving_keeps_them(de
         fields = screen.query_one(FilterFields)
         assert fields.read() == SessionFilter()
         screen.query_one("#template", Select).value = "mine"
-        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: screen.template_name == "mine", "the template mine")
         await wait_for_preview(pilot, screen)
         assert screen.query_one("#filter-finished", Checkbox).value is True
         assert screen.query_one("#filter-after", Input).value == "2020-01-01"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from sqlalchemy.engine import URL
-from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from muscle_tui.app import MuscleApp, header_label
 from muscle_tui.config import DatabaseTarget
@@ -29,6 +29,7 @@ from muscle_tui.screens.export_csv import ExportCsvScreen
 from muscle_tui.screens.export_path import ExportPathDialog
 from muscle_tui.screens.export_progress import ExportProgressScreen
 from muscle_tui.screens.quit_prompt import QuitPrompt
+from muscle_tui.widgets.selection_form import SelectionForm
 from tests.support.hardening import PASSWORD, leftovers
 from tests.support.tui import (
     RecordingApp,
@@ -186,10 +187,10 @@ async def test_a_csv_preview_stuck_behind_a_lock_is_cancelled_when_superseded_or
         screen = await open_blocks(pilot)
         form = await open_csv_form(pilot)
         with table_locked(lock_url):
-            country = form.query_one("#csv-participant_country", Checkbox)
-            country.toggle()
+            fields = form.query_one(SelectionForm)
+            fields.set_chosen("participant_country", False)
             first = await wait_for_lock_waiter(pilot, lock_url, "the preview to wait for the lock")
-            country.toggle()
+            fields.set_chosen("participant_country", True)
 
             def superseded() -> bool:
                 waiting = lock_waiters(lock_url)
@@ -253,7 +254,7 @@ async def test_the_csv_output_name_follows_the_template_and_the_time_of_each_exp
 
         stamp = at(13)
         form.query_one("#template", Select).value = "long"
-        await pilot.click("#load-template")
+        await wait_until(pilot, lambda: form.template_name == "long", "the template long")
         await wait_for_preview(pilot, form)
         assert Path(path.value).name == f"{slug}-long-{stamp}.csv"
 
@@ -277,7 +278,7 @@ async def test_the_csv_output_name_follows_the_template_and_the_time_of_each_exp
         at(17)
         path.value = "mine.csv"
         form.query_one("#template", Select).value = "wide"
-        await pilot.click("#load-template")
+        await wait_until(pilot, lambda: form.template_name == "wide", "the template wide")
         await wait_for_preview(pilot, form)
         assert path.value == "mine.csv", "a path the user typed is kept"
     assert not any("Replace" in note for note in app.notes)
