@@ -24,11 +24,9 @@ This module knows nothing of Textual or rich: both front ends show its warnings 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import stat
 import threading
 import tomllib
 from dataclasses import dataclass
@@ -37,8 +35,8 @@ from pathlib import Path
 import platformdirs
 
 from muscle_tui.errors import MuscleTuiError
-from muscle_tui.export.csv.template_files import untrusted_reason
 from muscle_tui.export.csv.templates import DEFAULT_TEMPLATE, valid_template_name
+from muscle_tui.user_files import UnusableFile, read_private_file, user_file_path
 
 CONFIG_FILE_NAME = "config.toml"
 CONFIG_ENV_VARIABLE = "MUSCLE_TUI_CONFIG"
@@ -89,46 +87,18 @@ class UserConfig:
 def config_path() -> Path:
     """The config file: MUSCLE_TUI_CONFIG when set (`~` expanded), else
     `<user config dir>/muscle-tui/config.toml`. It may not exist."""
-    given = os.environ.get(CONFIG_ENV_VARIABLE, "")
-    if given.strip():
-        with contextlib.suppress(RuntimeError):  # no home directory known: the path as given
-            return Path(given).expanduser()
-        return Path(given)
-    return platformdirs.user_config_path(APP_NAME) / CONFIG_FILE_NAME
-
-
-class _Unusable(Exception):
-    """Why the whole file is not used (one line, without the file's name)."""
+    return user_file_path(CONFIG_ENV_VARIABLE, platformdirs.user_config_path(APP_NAME) / CONFIG_FILE_NAME)
 
 
 def _read_config(path: Path) -> str:
-    """The file's text; FileNotFoundError when there is none, _Unusable when it may not be used."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        descriptor = os.open(path, flags)
-        try:
-            info = os.fstat(descriptor)  # of what was opened: a symlink's target, checked as read
-            if not stat.S_ISREG(info.st_mode):
-                raise _Unusable("not a regular file")
-            reason = untrusted_reason(info)
-            if reason is not None:
-                raise _Unusable(reason)
-        except BaseException:
-            os.close(descriptor)
-            raise
-        with os.fdopen(descriptor, "rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except (FileNotFoundError, _Unusable):
-        raise
-    except OSError as exc:
-        raise _Unusable(f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise _Unusable(f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB, so not a config file")
+    """The file's text; FileNotFoundError when there is none, UnusableFile when it may not be used."""
+    too_large = f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB, so not a config file"
+    data = read_private_file(path, MAX_CONFIG_BYTES, too_large)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise _Unusable(f"not UTF-8 text (line {line})") from None
+        raise UnusableFile(f"not UTF-8 text (line {line})") from None
 
 
 def _toml_problem(path: Path, exc: tomllib.TOMLDecodeError) -> str:
@@ -149,7 +119,7 @@ def load_user_config(path: Path | None = None) -> UserConfig:
         source = _read_config(file)
     except FileNotFoundError:
         return UserConfig(path=file)
-    except _Unusable as exc:
+    except UnusableFile as exc:
         return UserConfig(path=file, warnings=(f"{file}: {exc}; {USING_DEFAULTS}",))
     try:
         document = tomllib.loads(source)
