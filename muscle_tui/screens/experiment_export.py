@@ -21,9 +21,7 @@ from typing import Any
 
 from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from muscle_tui.db.catalog import ExperimentSummary
@@ -49,6 +47,7 @@ from muscle_tui.screens.export_history import (
     export_history,
     last_export_line,
 )
+from muscle_tui.screens.export_path import PathDialog
 from muscle_tui.screens.export_progress import ExportOutcome, ExportProgressScreen, Outcome
 from muscle_tui.text import escape_controls
 from muscle_tui.widgets.filter_fields import FilterFields
@@ -248,15 +247,13 @@ async def run_experiment_flow(
     return replace(ended, error=error) if error is not None else ended
 
 
-class ExperimentExportDialog(ModalScreen[ExportResult | None]):
+class ExperimentExportDialog(PathDialog):
     """Exports every block of an experiment as MUSCLE's JSON bundle, one zip per block, into one
     folder (created when missing), under one progress screen for all the blocks.
 
     The filters keep only some sessions of each block. Enter exports, Escape cancels. Stopped on
     the progress screen, the run leaves nothing of the block it was writing; the blocks before stay.
     """
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+c", "app.quit", "Quit", show=False)]
 
     def __init__(
         self, database: MuscleDatabase, experiment: ExperimentSummary, folder: str | None = None
@@ -305,24 +302,7 @@ class ExperimentExportDialog(ModalScreen[ExportResult | None]):
             outcome = await run_experiment_flow(self.app, self.database, self.experiment, text, filters)
         finally:
             self.exporting = False
-        if outcome.outcome is Outcome.WRITTEN:
-            self.dismiss(outcome.result)
-        elif outcome.outcome is Outcome.CANCELLED:
-            self.dismiss(None)
-        else:
-            self.show_error(outcome.error)
-
-    def show_error(self, text: str | None) -> None:
-        """Show why the export did not happen (nothing when `text` is None) and return to the folder."""
-        error = self.query_one("#path-error", Static)
-        error.update(escape_controls(text or ""))
-        error.display = text is not None
-        self.query_one("#output-path", Input).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        """Close the dialog without exporting."""
-        self.dismiss(None)
+        self.end_export(outcome)
 
 
 def export_experiment_json(

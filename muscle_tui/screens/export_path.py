@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Label, Static
 from muscle_tui.db.filters import SessionFilter
 from muscle_tui.export.progress import ExportResult
 from muscle_tui.screens.export_flow import ExportJob, run_export_flow, suggested_path
-from muscle_tui.screens.export_progress import Outcome
+from muscle_tui.screens.export_progress import ExportOutcome, Outcome
 from muscle_tui.text import escape_controls
 from muscle_tui.widgets.filter_fields import FilterFields
 
@@ -30,14 +30,40 @@ JSON_PATH_HINT = (
 )
 
 
-class ExportPathDialog(ModalScreen[ExportResult | None]):
+class PathDialog(ModalScreen[ExportResult | None]):
+    """A dialog that asks where an export goes and runs it there: it closes with the export's
+    result (None when cancelled), or stays open saying why nothing was written."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+c", "app.quit", "Quit", show=False)]
+
+    def end_export(self, outcome: ExportOutcome) -> None:
+        """Close with what was written, close after a cancel, or show why nothing was written."""
+        if outcome.outcome is Outcome.WRITTEN:
+            self.dismiss(outcome.result)
+        elif outcome.outcome is Outcome.CANCELLED:
+            self.dismiss(None)
+        else:
+            self.show_error(outcome.error)
+
+    def show_error(self, text: str | None) -> None:
+        """Show why the export did not happen (nothing when `text` is None) and return to the path."""
+        error = self.query_one("#path-error", Static)
+        error.update(escape_controls(text or ""))
+        error.display = text is not None
+        self.query_one("#output-path", Input).focus()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Close the dialog without exporting."""
+        self.dismiss(None)
+
+
+class ExportPathDialog(PathDialog):
     """Runs `job` to the path the user gives; returns its result, or None when cancelled.
 
     With `filtered` (the job for a session filter), the dialog also shows the filter fields and runs
     `filtered(filters)` instead; a filter that cannot be used is shown in one line and nothing runs.
     """
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+c", "app.quit", "Quit", show=False)]
 
     def __init__(
         self,
@@ -91,20 +117,4 @@ class ExportPathDialog(ModalScreen[ExportResult | None]):
             outcome = await run_export_flow(self.app, job, text)
         finally:
             self.exporting = False
-        if outcome.outcome is Outcome.WRITTEN:
-            self.dismiss(outcome.result)
-        elif outcome.outcome is Outcome.CANCELLED:
-            self.dismiss(None)
-        else:
-            self.show_error(outcome.error)
-
-    def show_error(self, text: str | None) -> None:
-        """Show why the export did not happen (nothing when `text` is None) and return to the path."""
-        error = self.query_one("#path-error", Static)
-        error.update(escape_controls(text or ""))
-        error.display = text is not None
-        self.query_one("#output-path", Input).focus()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.end_export(outcome)
