@@ -32,6 +32,7 @@ from muscle_tui.screens.palette import (
 )
 from muscle_tui.screens.quit_prompt import QuitPrompt
 from muscle_tui.text import escape_controls
+from muscle_tui.user_config import current_user_config
 
 DEMO_LABEL = "demo"
 
@@ -88,8 +89,6 @@ class MuscleApp(App[None]):
         return ConnectingScreen(self.sub_title)
 
     def on_mount(self) -> None:
-        from muscle_tui.user_config import current_user_config  # config.toml, read once per run
-
         for warning in current_user_config(reload=True).warnings:
             self.notify(warning, title="Config file", severity="warning", timeout=15, markup=False)
         if self.error is not None:

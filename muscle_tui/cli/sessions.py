@@ -24,14 +24,13 @@ from rich.text import Text
 
 from muscle_tui.cli.console import is_terminal, say
 from muscle_tui.cli.filter_flags import (
-    checked_time_zone,
     filter_options,
     filters_from_flags,
     time_zone_option,
 )
 from muscle_tui.cli.state import CliState, pass_state
 from muscle_tui.cli.stdout import writing_stdout
-from muscle_tui.cli.tables import CSV, JSON, format_option
+from muscle_tui.cli.tables import CSV, JSON, format_option, write_utf8
 from muscle_tui.db.browse import SessionQuery, SessionRow, iter_sessions
 from muscle_tui.db.browse.values import is_finite
 from muscle_tui.db.filters import check_time_zone
@@ -111,27 +110,14 @@ def _chunks(rows: Iterable[SessionRow]) -> Iterator[list[SessionRow]]:
         yield chunk
 
 
-def _emit(text: str) -> None:
-    """Write `text` to stdout as UTF-8, whatever encoding the locale gives stdout."""
-    with writing_stdout() as out:
-        buffer = getattr(out, "buffer", None)
-        encoding = (getattr(out, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-        if buffer is not None and encoding != "utf8":
-            out.flush()
-            buffer.write(text.encode("utf-8"))
-            buffer.flush()
-        else:
-            out.write(text)
-
-
 def write_json(rows: Iterable[SessionRow], zone: tzinfo) -> None:
     """A JSON array of records, one object per line, written a chunk at a time."""
     opened = False
     for chunk in _chunks(rows):
         objects = ",\n  ".join(json.dumps(session_record(r, zone), ensure_ascii=False) for r in chunk)
-        _emit(("[\n  " if not opened else ",\n  ") + objects)
+        write_utf8(("[\n  " if not opened else ",\n  ") + objects)
         opened = True
-    _emit("\n]\n" if opened else "[]\n")
+    write_utf8("\n]\n" if opened else "[]\n")
 
 
 def write_csv(rows: Iterable[SessionRow], zone: tzinfo) -> None:
@@ -141,11 +127,11 @@ def write_csv(rows: Iterable[SessionRow], zone: tzinfo) -> None:
     writer.writerow(RECORD_KEYS)
     for chunk in _chunks(rows):
         writer.writerows(session_record(r, zone).values() for r in chunk)
-        _emit(text.getvalue())
+        write_utf8(text.getvalue())
         text.seek(0)
         text.truncate()
     if text.getvalue():
-        _emit(text.getvalue())
+        write_utf8(text.getvalue())
 
 
 def plain_lines(rows: Sequence[Sequence[str]], widths: Sequence[int]) -> str:
@@ -267,10 +253,9 @@ def list_sessions(
     exclude_participants: tuple[str, ...],
     time_zone: str,
 ) -> None:
-    zone_name = checked_time_zone(time_zone)
+    zone = check_time_zone(time_zone)
     filters = filters_from_flags(finished_only, started_after, started_before, exclude_participants)
-    query = SessionQuery(block, filters=filters, time_zone=zone_name)
-    zone = check_time_zone(zone_name)
+    query = SessionQuery(block, filters=filters, time_zone=time_zone)
     db = state.database_with_block(block)
     state.printing = True
     with db.snapshot() as snap, contextlib.closing(iter_sessions(snap, query)) as rows:

@@ -109,7 +109,7 @@ def format_option(*choices: str) -> Callable[[Command], Command]:
     )
 
 
-def _write_utf8(text: str) -> None:
+def write_utf8(text: str) -> None:
     """Write `text` to stdout as UTF-8, whatever encoding the locale gives stdout."""
     with writing_stdout() as out:
         buffer = getattr(out, "buffer", None)
@@ -124,7 +124,7 @@ def _write_utf8(text: str) -> None:
 
 def print_json(value: Any) -> None:
     """Print `value` as JSON (indented, non-ASCII characters as they are), one newline at the end."""
-    _write_utf8(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    write_utf8(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
 def print_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
@@ -133,4 +133,4 @@ def print_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows(rows)
-    _write_utf8(text.getvalue())
+    write_utf8(text.getvalue())

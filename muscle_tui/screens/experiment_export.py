@@ -19,10 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Label
 
 from muscle_tui.db.catalog import ExperimentSummary
 from muscle_tui.db.database import MuscleDatabase
@@ -35,11 +34,10 @@ from muscle_tui.export.experiment import (
     plan_experiment_export,
     write_experiment,
 )
-from muscle_tui.export.files import resolve_output
 from muscle_tui.export.json import default_json_name, write_json_bundle
 from muscle_tui.export.progress import ExportProgress, ExportResult, ProgressCallback
 from muscle_tui.screens.confirm_replace import ConfirmReplaceDialog
-from muscle_tui.screens.export_flow import origin_screen
+from muscle_tui.screens.export_flow import origin_screen, suggested_path
 from muscle_tui.screens.export_history import (
     ExportRecord,
     ExportRecorded,
@@ -50,7 +48,6 @@ from muscle_tui.screens.export_history import (
 from muscle_tui.screens.export_path import PathDialog
 from muscle_tui.screens.export_progress import ExportOutcome, ExportProgressScreen, Outcome
 from muscle_tui.text import escape_controls
-from muscle_tui.widgets.filter_fields import FilterFields
 
 FORMAT = "JSON bundle"
 UNIT = "objects"
@@ -78,10 +75,8 @@ def experiment_label(experiment: ExperimentSummary) -> str:
 def suggested_folder(experiment: ExperimentSummary, now: datetime | None = None) -> str:
     """`<export directory>/<experiment slug>-<UTC time>/`, the folder the dialog offers: in the
     export directory of the user's config file (`[export] directory`), else in the current folder."""
-    from muscle_tui.user_config import suggested_export_directory  # as export_flow.suggested_path
-
     name = default_experiment_folder(experiment.slug if experiment.id is not None else "no-experiment", now)
-    return str(resolve_output(None, name, default_directory=suggested_export_directory())) + os.sep
+    return str(suggested_path(name)) + os.sep
 
 
 def bundles(count: int) -> str:
@@ -258,51 +253,22 @@ class ExperimentExportDialog(PathDialog):
     def __init__(
         self, database: MuscleDatabase, experiment: ExperimentSummary, folder: str | None = None
     ) -> None:
-        super().__init__()
+        count = f"{experiment.blocks:,} block{'' if experiment.blocks == 1 else 's'}"
+        super().__init__(
+            f"Export every block of {experiment_label(experiment)} as JSON bundles",
+            f"{count}, a zip each, into this folder:",
+            folder if folder is not None else suggested_folder(experiment, utc_now()),
+            FOLDER_HINT,
+            with_filters=True,
+        )
         self.database = database
         self.experiment = experiment
-        self.default = folder if folder is not None else suggested_folder(experiment, utc_now())
-        self.exporting = False
 
-    def compose(self) -> ComposeResult:
-        experiment = self.experiment
-        with Vertical(id="dialog", classes="dialog"):
-            yield Label(
-                escape_controls(f"Export every block of {experiment_label(experiment)} as JSON bundles"),
-                classes="dialog-title",
-                markup=False,
-            )
-            count = f"{experiment.blocks:,} block{'' if experiment.blocks == 1 else 's'}"
-            yield Label(f"{count}, a zip each, into this folder:", classes="dialog-label")
-            yield Input(value=self.default, id="output-path")
-            yield Static("", id="path-error", classes="dialog-error", markup=False)
-            yield FilterFields(id="filter-fields")
-            yield Static(FOLDER_HINT, classes="dialog-hint", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="export")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#output-path", Input).focus()
-
-    @on(Input.Submitted, "#output-path")
-    @on(Button.Pressed, "#export")
-    def _submit(self) -> None:
-        if self.exporting:
-            return
-        checked = self.query_one(FilterFields).check()
-        if checked is None:
-            return
-        self.exporting = True
-        self._export(self.query_one("#output-path", Input).value, checked[0])
-
-    @work(exclusive=True, group="export-flow")
-    async def _export(self, text: str, filters: SessionFilter) -> None:
-        try:
-            outcome = await run_experiment_flow(self.app, self.database, self.experiment, text, filters)
-        finally:
-            self.exporting = False
-        self.end_export(outcome)
+    async def export_to(self, text: str, filters: SessionFilter | None) -> ExportOutcome:
+        """Every block of the experiment into the folder `text`."""
+        return await run_experiment_flow(
+            self.app, self.database, self.experiment, text, filters if filters is not None else NO_FILTER
+        )
 
 
 def export_experiment_json(

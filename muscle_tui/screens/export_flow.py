@@ -32,6 +32,7 @@ from muscle_tui.screens.export_history import (
     last_export_line,
 )
 from muscle_tui.screens.export_progress import ExportOutcome, ExportProgressScreen, Outcome
+from muscle_tui.user_config import suggested_export_directory
 
 EMPTY_PATH_TEXT = "Type a file name."
 CANCELLED_NOTICE = "Nothing was written."
@@ -63,8 +64,6 @@ def suggested_path(default_name: str) -> Path:
     """The path a front end offers before the user types one: `default_name` in the export directory
     of the user's config file (`[export] directory`, created 0700 if missing), else in the current
     folder."""
-    from muscle_tui.user_config import suggested_export_directory  # the config's own accessor
-
     return resolve_output(None, default_name, default_directory=suggested_export_directory())
 
 

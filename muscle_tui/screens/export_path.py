@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,9 +33,64 @@ JSON_PATH_HINT = (
 
 class PathDialog(ModalScreen[ExportResult | None]):
     """A dialog that asks where an export goes and runs it there: it closes with the export's
-    result (None when cancelled), or stays open saying why nothing was written."""
+    result (None when cancelled), or stays open saying why nothing was written.
+
+    A subclass gives the texts, whether the filter fields are shown, and `export_to`, the export
+    flow for the path typed and the filters chosen.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+c", "app.quit", "Quit", show=False)]
+
+    def __init__(self, title: str, label: str, default: str | Path, hint: str, *, with_filters: bool) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.label = label
+        self.default = default
+        self.hint = hint
+        self.with_filters = with_filters
+        self.exporting = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(escape_controls(self.dialog_title), classes="dialog-title", markup=False)
+            yield Label(self.label, classes="dialog-label", markup=False)
+            yield Input(value=str(self.default), id="output-path")
+            yield Static("", id="path-error", classes="dialog-error", markup=False)
+            if self.with_filters:
+                yield FilterFields(id="filter-fields")
+            yield Static(self.hint, classes="dialog-hint", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", variant="primary", id="export")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#output-path", Input).focus()
+
+    @on(Input.Submitted, "#output-path")
+    @on(Button.Pressed, "#export")
+    def _submit(self) -> None:
+        if self.exporting:
+            return
+        filters: SessionFilter | None = None
+        if self.with_filters:
+            checked = self.query_one(FilterFields).check()
+            if checked is None:
+                return
+            filters = checked[0]
+        self.exporting = True
+        self._export(self.query_one("#output-path", Input).value, filters)
+
+    async def export_to(self, text: str, filters: SessionFilter | None) -> ExportOutcome:
+        """Run the export flow to the path `text` (with `filters` when the fields are shown)."""
+        raise NotImplementedError
+
+    @work(exclusive=True, group="export-flow")
+    async def _export(self, text: str, filters: SessionFilter | None) -> None:
+        try:
+            outcome = await self.export_to(text, filters)
+        finally:
+            self.exporting = False
+        self.end_export(outcome)
 
     def end_export(self, outcome: ExportOutcome) -> None:
         """Close with what was written, close after a cancel, or show why nothing was written."""
@@ -73,48 +129,14 @@ class ExportPathDialog(PathDialog):
         *,
         filtered: Callable[[SessionFilter], ExportJob] | None = None,
     ) -> None:
-        super().__init__()
-        self.dialog_title = title
+        default = suggested_path(job.default_name)
+        super().__init__(title, "Write to:", default, hint, with_filters=filtered is not None)
         self.job = job
         self.filtered = filtered
-        self.hint = hint
-        self.default = suggested_path(job.default_name)
-        self.exporting = False
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog"):
-            yield Label(escape_controls(self.dialog_title), classes="dialog-title", markup=False)
-            yield Label("Write to:", classes="dialog-label")
-            yield Input(value=str(self.default), id="output-path")
-            yield Static("", id="path-error", classes="dialog-error", markup=False)
-            if self.filtered is not None:
-                yield FilterFields(id="filter-fields")
-            yield Static(self.hint, classes="dialog-hint", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Export", variant="primary", id="export")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#output-path", Input).focus()
-
-    @on(Input.Submitted, "#output-path")
-    @on(Button.Pressed, "#export")
-    def _submit(self) -> None:
-        if self.exporting:
-            return
+    async def export_to(self, text: str, filters: SessionFilter | None) -> ExportOutcome:
+        """The job (for `filters`, when the dialog has them) to the path `text`."""
         job = self.job
-        if self.filtered is not None:
-            filters = self.query_one(FilterFields).check()
-            if filters is None:
-                return
-            job = replace(self.filtered(filters[0]), default_name=job.default_name)
-        self.exporting = True
-        self._export(job, self.query_one("#output-path", Input).value)
-
-    @work(exclusive=True, group="export-flow")
-    async def _export(self, job: ExportJob, text: str) -> None:
-        try:
-            outcome = await run_export_flow(self.app, job, text)
-        finally:
-            self.exporting = False
-        self.end_export(outcome)
+        if self.filtered is not None and filters is not None:
+            job = replace(self.filtered(filters), default_name=job.default_name)
+        return await run_export_flow(self.app, job, text)
