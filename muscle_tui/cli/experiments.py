@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from muscle_tui.cli.state import CliState
 from muscle_tui.cli.stdout import print_written_path
 from muscle_tui.db.database import MuscleDatabase
 from muscle_tui.export.experiment import DefaultName, WriteBlock, plan_experiment_export
+from muscle_tui.export.files import resolve_output
 
 __all__ = ["DefaultName", "WriteBlock", "export_experiment_blocks", "require_one_target", "run_export"]
 
@@ -52,6 +54,30 @@ def export_experiment_blocks(
     except BaseException:
         plan.remove_if_unused()  # a folder this run created and wrote nothing into goes again
         raise
+
+
+def export_block_or_experiment(
+    state: CliState,
+    db: MuscleDatabase,
+    block: str | None,
+    experiment: str | None,
+    output: str | None,
+    *,
+    unit: str,
+    default_name: DefaultName,
+    write: WriteBlock,
+) -> None:
+    """Export the block (to `output`, by the output rule, printing the path written) or, with
+    `experiment`, every block of it (`export_experiment_blocks`)."""
+    if experiment is not None:
+        export_experiment_blocks(
+            state, db, experiment, output, unit=unit, default_name=default_name, write=write
+        )
+        return
+    assert block is not None
+    name = default_name(block, datetime.now(UTC))
+    target = resolve_output(output, name, default_directory=state.default_export_directory(output))
+    print_written_path(run_export(state, block, unit, target, write))
 
 
 def require_one_target(block: str | None, experiment: str | None) -> None:

@@ -7,7 +7,7 @@ from threading import Event
 
 import click
 
-from muscle_tui.cli.experiments import export_experiment_blocks, require_one_target, run_export
+from muscle_tui.cli.experiments import export_block_or_experiment, require_one_target
 from muscle_tui.cli.export_options import (
     EPILOG,
     export_choice,
@@ -15,9 +15,7 @@ from muscle_tui.cli.export_options import (
     selection_options,
 )
 from muscle_tui.cli.state import CliState, pass_state
-from muscle_tui.cli.stdout import print_written_path
 from muscle_tui.export.csv import default_csv_name, write_csv
-from muscle_tui.export.files import resolve_output
 from muscle_tui.export.progress import ExportResult, ProgressCallback
 
 
@@ -96,19 +94,13 @@ def export_csv(
             datapackage=not no_datapackage,
         )
 
-    if experiment is not None:
-        export_experiment_blocks(
-            state,
-            db,
-            experiment,
-            output,
-            unit="rows",
-            default_name=lambda slug, now: default_csv_name(slug, chosen.name, now),
-            write=write,
-        )
-        return
-    assert block is not None
-    target = resolve_output(
-        output, default_csv_name(block, chosen.name), default_directory=state.default_export_directory(output)
+    export_block_or_experiment(
+        state,
+        db,
+        block,
+        experiment,
+        output,
+        unit="rows",
+        default_name=lambda slug, now: default_csv_name(slug, chosen.name, now),
+        write=write,
     )
-    print_written_path(run_export(state, block, "rows", target, write))

@@ -7,11 +7,9 @@ from threading import Event
 
 import click
 
-from muscle_tui.cli.experiments import export_experiment_blocks, require_one_target, run_export
+from muscle_tui.cli.experiments import export_block_or_experiment, require_one_target
 from muscle_tui.cli.export_options import EPILOG, export_choice, output_options, selection_options
 from muscle_tui.cli.state import CliState, pass_state
-from muscle_tui.cli.stdout import print_written_path
-from muscle_tui.export.files import resolve_output
 from muscle_tui.export.parquet import (
     ParquetUnavailable,
     default_parquet_name,
@@ -92,21 +90,13 @@ def export_parquet(
             datapackage=not no_datapackage,
         )
 
-    if experiment is not None:
-        export_experiment_blocks(
-            state,
-            db,
-            experiment,
-            output,
-            unit="rows",
-            default_name=lambda slug, now: default_parquet_name(slug, choice.template.name, now),
-            write=write,
-        )
-        return
-    assert block is not None
-    target = resolve_output(
+    export_block_or_experiment(
+        state,
+        db,
+        block,
+        experiment,
         output,
-        default_parquet_name(block, choice.template.name),
-        default_directory=state.default_export_directory(output),
+        unit="rows",
+        default_name=lambda slug, now: default_parquet_name(slug, choice.template.name, now),
+        write=write,
     )
-    print_written_path(run_export(state, block, "rows", target, write))
