@@ -371,6 +371,8 @@ class ExportCsvScreen(Screen[None]):
             title=lambda output: f"Exporting to {output.name}",
             unit="rows",
             run=run,
+            format="Parquet" if writer is write_parquet else "CSV",
+            block=slug,
         )
 
     @work(exclusive=True, group="csv-export")
